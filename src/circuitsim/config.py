@@ -1,0 +1,158 @@
+"""Turn a composed Hydra config into the plain, checked dict every other module reads.
+
+Everything is checked before any simulation: types, ranges, units, names (experiments, hypotheses,
+manipulations, conditions, measures). Each problem raises :class:`ConfigError` with one line naming the
+key, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from .parts.units import UnitError, quantity
+from .predictions import KINDS
+
+TOP_LEVEL = {"cells", "receptors", "circuit", "sim", "experiment", "seed", "n_mice", "mice", "stats", "figure"}
+DEVICES = ("cpp_standalone", "runtime")
+SELECT_KEYS = {"from", "by", "top", "mice_of", "not_mice_of"}
+
+
+class ConfigError(ValueError):
+    """A config value that is not allowed; the message is one line for the user."""
+
+
+def prepare(cfg: DictConfig) -> dict:
+    """Resolve, check and normalise units (times in seconds as floats). Raises ConfigError."""
+    try:
+        raw = OmegaConf.to_container(cfg, resolve=True)
+    except OmegaConfBaseException as exc:
+        raise ConfigError(f"cannot resolve config: {str(exc).splitlines()[0]}") from None
+    try:
+        return _check(raw)
+    except UnitError as exc:
+        raise ConfigError(str(exc)) from None
+    except KeyError as exc:
+        raise ConfigError(f"missing config key {exc}") from None
+
+
+def _check(c: dict) -> dict:
+    unknown = sorted(set(c) - TOP_LEVEL)
+    if unknown:
+        raise ConfigError(f"unknown top-level key(s) {unknown}; allowed: {', '.join(sorted(TOP_LEVEL))}")
+    if not c.get("experiment"):
+        raise ConfigError("no experiment chosen: add experiment=<name> (python -m circuitsim --help lists them)")
+    _int(c, "seed", c["seed"], 0)
+    _int(c, "n_mice", c["n_mice"], 2)
+    _number("mice.jitter_sd", c["mice"]["jitter_sd"], 0.0, 1.0)
+    _int(c, "stats.n_boot", c["stats"]["n_boot"], 100)
+
+    sim = c["sim"]
+    if sim["device"] not in DEVICES:
+        raise ConfigError(f"sim.device={sim['device']!r} is not one of {', '.join(DEVICES)}")
+    for key in ("dt", "duration", "transient"):
+        sim[key] = float(quantity(sim[key], "second", f"sim.{key}"))
+    if sim["dt"] <= 0 or sim["dt"] > 2.5e-4:
+        raise ConfigError(f"sim.dt={sim['dt'] * 1e3:g} ms: must be > 0 and <= 0.25 ms "
+                          "(half the fastest synaptic rise time, 0.5 ms)")
+    if not 0 <= sim["transient"] < sim["duration"]:
+        raise ConfigError(f"sim.transient={sim['transient']:g} s must be >= 0 and shorter than "
+                          f"sim.duration={sim['duration']:g} s")
+    if sim["duration"] - sim["transient"] < 0.2:
+        raise ConfigError(f"sim.duration - sim.transient = {sim['duration'] - sim['transient']:g} s: "
+                          "at least 0.2 s must be analysed")
+    _number("sim.scale", sim["scale"], 1e-3, 1.0)
+    _int(c, "sim.n_jobs", sim["n_jobs"], 1)
+
+    circuit = c["circuit"]
+    if circuit.get("hypotheses") is not None and circuit.get("hypothesis") not in circuit["hypotheses"]:
+        raise ConfigError(f"circuit.hypothesis={circuit.get('hypothesis')!r} is not one of "
+                          f"{', '.join(circuit['hypotheses'])}")
+    for key in ("grik4_gain",):
+        if key in circuit:
+            _number(f"circuit.{key}", circuit[key], 0.0, 10.0)
+    if "transduced_fraction" in circuit:
+        _number("circuit.transduced_fraction", circuit["transduced_fraction"], 0.0, 1.0)
+    for name, pop in circuit["populations"].items():
+        _int(c, f"circuit.populations.{name}.n", pop["n"], 1)
+        for ch, w in ((pop.get("background") or {}).get("weights") or {}).items():
+            _nonnegative(f"circuit.populations.{name}.background.weights.{ch}", quantity(w, "nS", ch))
+    for name, con in circuit["connections"].items():
+        _number(f"circuit.connections.{name}.p", con["p"], 0.0, 1.0)
+        for ch, w in con["weights"].items():
+            _nonnegative(f"circuit.connections.{name}.weights.{ch}", quantity(w, "nS", f"{name}.{ch}"))
+    beh = circuit["readouts"].get("behaviour")
+    if beh:
+        beh["D50_hz"] = float(quantity(beh["D50"], "Hz", "circuit.readouts.behaviour.D50"))
+        beh["k_hz"] = float(quantity(beh["k"], "Hz", "circuit.readouts.behaviour.k"))
+        if beh["k_hz"] <= 0:
+            raise ConfigError(f"circuit.readouts.behaviour.k={beh['k']!r} must be > 0")
+    _check_experiment(c["experiment"], circuit)
+    return c
+
+
+def _check_experiment(exp: dict, circuit: dict) -> None:
+    conditions = exp.get("conditions") or {}
+    if not conditions:
+        raise ConfigError(f"experiment {exp.get('name')!r} has no conditions")
+    if exp.get("design", "between") not in ("between", "within"):
+        raise ConfigError(f"experiment.design={exp.get('design')!r} is not one of between, within")
+    library = circuit.get("manipulations") or {}
+    seen = []
+    for name, spec in conditions.items():
+        spec = spec or {}
+        sel = spec.get("select")
+        if sel:
+            bad = sorted(set(sel) - SELECT_KEYS)
+            if bad or sel.get("from") not in seen:
+                raise ConfigError(f"experiment.conditions.{name}.select: needs 'from' an earlier condition "
+                                  f"and keys from {sorted(SELECT_KEYS)}")
+            if "top" in sel:
+                _number(f"experiment.conditions.{name}.select.top", sel["top"], 0.0, 1.0)
+        for entry in spec.get("manipulations", []):
+            key = entry if isinstance(entry, str) else next(iter(entry))
+            if key not in library:
+                raise ConfigError(f"experiment.conditions.{name}: unknown manipulation {key!r} "
+                                  f"(known: {', '.join(sorted(library))})")
+        seen.append(name)
+    measures = known_measures(circuit)
+    for spec in exp.get("predictions", []):
+        pid = spec.get("id", "?")
+        if spec.get("kind") not in KINDS:
+            raise ConfigError(f"prediction {pid}: kind={spec.get('kind')!r} is not one of {', '.join(KINDS)}")
+        if spec.get("measure") not in measures:
+            raise ConfigError(f"prediction {pid}: measure={spec.get('measure')!r} is not one of "
+                              f"{', '.join(sorted(measures))}")
+        named = list(spec.get("levels", {})) + [spec[k] for k in ("a", "b", "target") if k in spec]
+        for cond in named:
+            if cond not in conditions:
+                raise ConfigError(f"prediction {pid}: condition {cond!r} is not one of {', '.join(conditions)}")
+
+
+def known_measures(circuit: dict) -> set[str]:
+    """Every measure the circuit's readouts produce (see circuitsim.experiment.measure)."""
+    ro = circuit.get("readouts") or {}
+    names = {f"rate_{p}" for p in circuit["populations"]}
+    if ro.get("ei"):
+        names.add(f"ei_{ro['ei']}")
+    names |= {f"syn_{p}" for p in (ro.get("pathways") or {})}
+    if ro.get("anxiety_drive"):
+        names |= {"anxiety_drive", "open_arm_pct", "social_pref", "immobility_pct"}
+    if ro.get("object_recognition"):
+        names |= {"object_di", "object_overlap"}
+    return names
+
+
+def _int(c, key, value, low):
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ConfigError(f"{key}={value!r} must be an integer >= {low}")
+
+
+def _number(key, value, low, high):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise ConfigError(f"{key}={value!r} must be a number in [{low:g}, {high:g}]")
+
+
+def _nonnegative(key, value):
+    if float(value) < 0:
+        raise ConfigError(f"{key}={value!r} must be >= 0 (a conductance)")

@@ -1,0 +1,46 @@
+"""Genetic and viral manipulations: dosage changes and Cre-dependent rescue in a transduced fraction.
+
+``scale`` models a germline change (every neuron, e.g. Grik4 overexpression raising KAR gain x1.5,
+Aller et al. 2015); ``transduce`` models an AAV reaching a random fraction phi of one population's neurons
+(AAV-Cre in BLA PNs, Garcia et al. 2025) and setting or scaling per-neuron gains there only. An empty
+``set`` is the control virus (AAV-GFP): the same transduction with no change.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def scale(values: dict, rng, target: str, factor: float) -> None:
+    """Multiply one run parameter (every neuron, or a shared weight) by ``factor``."""
+    _require(values, target)
+    values[target] = values[target] * float(factor)
+
+
+def transduce(values: dict, rng, population: str, fraction: float, set: dict | None = None,  # noqa: A002
+              scale: dict | None = None) -> None:
+    """In a random ``fraction`` of ``population``'s neurons, set (``set``) or multiply (``scale``) gains."""
+    fraction = float(fraction)
+    if not 0.0 <= fraction <= 1.0:
+        raise ValueError(f"transduce: fraction {fraction} is not in [0, 1]")
+    names = [f"{population}.{v}" for v in {**(set or {}), **(scale or {})}]
+    for name in names:
+        _require(values, name)
+    size = _population_size(values, population)
+    chosen = rng.permutation(size)[: int(round(fraction * size))]
+    for var, value in (set or {}).items():
+        values[f"{population}.{var}"][chosen] = float(value)
+    for var, factor in (scale or {}).items():
+        values[f"{population}.{var}"][chosen] *= float(factor)
+
+
+def _population_size(values: dict, population: str) -> int:
+    sizes = {np.size(v) for k, v in values.items() if k.startswith(population + ".") and np.ndim(v) == 1}
+    if not sizes:
+        raise ValueError(f"transduce: no per-neuron parameters for population {population!r}")
+    return max(sizes)
+
+
+def _require(values: dict, name: str) -> None:
+    if name not in values:
+        raise ValueError(f"manipulation target {name!r} is not a run parameter of this circuit")

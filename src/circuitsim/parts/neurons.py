@@ -1,0 +1,114 @@
+"""Adaptive exponential integrate-and-fire (AdEx) populations (Brette & Gerstner 2005; Naud et al. 2008).
+
+    C dV/dt = -gL(V-EL) + gL*DeltaT*exp((V-VT)/DeltaT) - w + I_syn + I_ext
+    tau_w dw/dt = a(V-EL) - w;   spike at V > VT + 5*DeltaT: V <- Vr, w <- w + b, refractory t_ref
+
+Cell parameters are per-neuron constants so that one population can mix subtypes (BLA adapting and weakly
+adapting principal neurons, BRIEF §0.1). ``I_ext`` is the slot interventions write into (optogenetic or
+chemogenetic currents); ``I_syn`` sums the population's receptor channels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import brian2 as b2
+import numpy as np
+
+from .receptors import Receptor
+from .units import quantity
+
+CELL_UNITS = {
+    "C": "pF", "gL": "nS", "EL": "mV", "VT": "mV", "DeltaT": "mV",
+    "a": "nS", "b": "pA", "tau_w": "ms", "Vr": "mV", "t_ref": "ms",
+}
+
+_ADEX = """
+dv/dt = (gL*(EL - v) + gL*DeltaT*exp((v - VT)/DeltaT) - w + I_syn + I_ext)/C : volt (unless refractory)
+dw/dt = (a*(v - EL) - w)/tau_w : amp
+I_ext : amp
+C : farad (constant)
+gL : siemens (constant)
+EL : volt (constant)
+VT : volt (constant)
+DeltaT : volt (constant)
+a : siemens (constant)
+b : amp (constant)
+tau_w : second (constant)
+Vr : volt (constant)
+t_ref : second (constant)
+"""
+
+
+def cell_parameters(spec: dict, where: str) -> dict:
+    """Read one AdEx cell type from the config library, checking every unit."""
+    missing = sorted(set(CELL_UNITS) - set(spec))
+    if missing:
+        raise ValueError(f"{where}: missing cell parameters {missing}")
+    return {k: quantity(spec[k], unit, f"{where}.{k}") for k, unit in CELL_UNITS.items()}
+
+
+@dataclass
+class Population:
+    """A built population: the Brian2 group and what the rest of the circuit needs to know of it."""
+
+    name: str
+    group: b2.NeuronGroup
+    receptors: dict[str, Receptor]
+    subtype_of: np.ndarray  # index into ``subtypes`` for every neuron
+    subtypes: list[str] = field(default_factory=list)
+
+
+def make_population(
+    name: str,
+    n: int,
+    subtypes: list[tuple[str, float, dict]],
+    receptors: dict[str, Receptor],
+    mg_mM: float,
+    extra_variables: list[str] = (),
+    background_channels: list[str] = (),
+    dt=None,
+) -> Population:
+    """Create an AdEx NeuronGroup of ``n`` cells.
+
+    ``subtypes`` is a list of (cell name, fraction, parameters); fractions are turned into contiguous
+    blocks of neurons (largest-remainder rounding). ``extra_variables`` are dimensionless per-neuron
+    gains other parts refer to (e.g. a presynaptic efficacy ``rf_gain``); ``background_channels`` get a
+    shared background weight ``bg_w_<channel>`` that a run sets (see :mod:`circuitsim.parts.background`).
+    """
+    channels = "".join(r.equations() for r in receptors.values())
+    i_syn = " + ".join(r.current() for r in receptors.values()) or "0*amp"
+    extras = "".join(f"{v} : 1\n" for v in extra_variables)
+    extras += "".join(f"bg_w_{c} : siemens (shared)\n" for c in background_channels)
+    if any(r.mg_block for r in receptors.values()):
+        channels += "mg_block = 1/(1 + Mg/(3.57*mmolar)*exp(-0.062*v/mV)) : 1\n"
+    eqs = b2.Equations(_ADEX + channels + f"I_syn = {i_syn} : amp\n" + extras)
+    namespace = {"Mg": mg_mM * b2.mmolar}
+    for r in receptors.values():
+        namespace.update(r.namespace())
+    group = b2.NeuronGroup(
+        n, eqs, threshold="v > VT + 5*DeltaT", reset="v = Vr; w += b", refractory="t_ref",
+        method="euler", namespace=namespace, name=name, dt=dt,
+    )
+    counts = _split_counts(n, [f for _, f, _ in subtypes])
+    subtype_of = np.repeat(np.arange(len(subtypes)), counts)
+    for key in CELL_UNITS:
+        values = [params[key] for _, _, params in subtypes]
+        unit = b2.get_unit(b2.get_dimensions(values[0])) if not isinstance(values[0], float) else 1
+        setattr(group, key, np.asarray([float(values[k] / unit) for k in subtype_of]) * unit)
+    for r in receptors:
+        setattr(group, f"gain_{r}", 1.0)
+    for v in extra_variables:
+        setattr(group, v, 1.0)
+    group.v = "EL + rand()*(VT - EL)"
+    return Population(name, group, dict(receptors), subtype_of, [s for s, _, _ in subtypes])
+
+
+def _split_counts(n: int, fractions: list[float]) -> list[int]:
+    fractions = np.asarray(fractions, dtype=float)
+    fractions = fractions / fractions.sum()
+    raw = fractions * n
+    counts = np.floor(raw).astype(int)
+    for k in np.argsort(-(raw - counts))[: n - counts.sum()]:
+        counts[k] += 1
+    return counts.tolist()

@@ -1,0 +1,1 @@
+"""Shared panels and the talk style for every experiment's figure."""

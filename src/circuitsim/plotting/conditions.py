@@ -1,0 +1,50 @@
+"""The experiment figure: one panel per measure, every virtual mouse shown, mean +/- 95% CI per condition."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+LABELS = {
+    "rate_bla_pn": "BLA PN (Hz)", "rate_cel_rf": "CeL RF (Hz)", "rate_cel_lf": "CeL LF (Hz)",
+    "rate_cem": "CeM output (Hz)", "syn_bla_rf": "BLA→RF (nS/spike)", "syn_bla_lf": "BLA→LF (nS/spike)",
+    "open_arm_pct": "open-arm time (%)", "social_pref": "social preference", "immobility_pct": "immobility (%)",
+    "object_di": "object discrimination", "ei_bla_pn": "BLA E/I", "anxiety_drive": "anxiety drive D (Hz)",
+}
+
+
+def condition_figure(results, measures: list[str], title: str, stem: Path, seed: int = 0) -> list[Path]:
+    """Draw and save ``stem``.png and ``stem``.svg; returns the paths."""
+    plt.style.use("circuitsim.styles.talk")
+    conditions = results.conditions
+    cols = min(5, len(measures))
+    rows = int(np.ceil(len(measures) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(2.6 * cols, 2.6 * rows + 0.4), squeeze=False)
+    rng = np.random.default_rng(seed)  # horizontal jitter of the dots only
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, measure in zip(axes.flat, measures):
+        for k, cond in enumerate(conditions):
+            y = results.values(cond, measure)
+            if not len(y):
+                continue
+            x = k + rng.uniform(-0.18, 0.18, len(y))
+            ax.scatter(x, y, s=10, color=colours[k % len(colours)], alpha=0.7, linewidths=0)
+            mean = np.mean(y)
+            half = 1.96 * np.std(y, ddof=1) / np.sqrt(len(y)) if len(y) > 1 else 0.0
+            ax.errorbar(k + 0.32, mean, yerr=half, fmt="o", color="k", ms=3, capsize=2, lw=1)
+        ax.set_xticks(range(len(conditions)), conditions, rotation=60, ha="right", fontsize=8)
+        ax.set_title(LABELS.get(measure, measure))
+    for ax in list(axes.flat)[len(measures):]:
+        ax.set_visible(False)
+    fig.suptitle(title)
+    fig.tight_layout()
+    paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
+    for path in paths:
+        fig.savefig(path)
+    plt.close(fig)
+    return paths

@@ -1,0 +1,226 @@
+"""Run one circuit for many (condition, virtual mouse) runs: build once, vary run parameters and seeds.
+
+Two devices:
+
+* ``cpp_standalone`` (default): the circuit is generated and compiled once into a build directory keyed by
+  its structure (sizes, probabilities, kinetics, duration; not weights or gains), cached between
+  invocations and guarded by a file lock. Each run executes the binary with ``run_args`` (every run
+  parameter) and a seed read from an environment variable by code inserted at the top of ``main``
+  (connectivity, initial state and Poisson input follow it). Runs go to unique result folders in worker
+  processes (fork), never to a shared one.
+* ``runtime`` (numpy code generation): the circuit is rebuilt per run with ``brian2.seed``; used by the
+  fast tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import multiprocessing
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import brian2 as b2
+import numpy as np
+
+from .circuits import builder
+from .parts.network import Circuit
+
+SEED_ENV = "CIRCUITSIM_RUN_SEED"
+_SEED_CODE = f"""
+{{
+    const char* _circuitsim_seed = std::getenv("{SEED_ENV}");
+    if (_circuitsim_seed != NULL) {{
+        unsigned long _s = std::strtoul(_circuitsim_seed, NULL, 10);
+        for (size_t _k = 0; _k < brian::_random_generators.size(); _k++)
+            brian::_random_generators[_k].seed(_s + 7919UL * _k);
+    }}
+}}
+"""
+
+
+@dataclass
+class RunSpec:
+    """One simulation: a virtual mouse in a condition."""
+
+    condition: str
+    mouse: int
+    seed: int  # Brian2 random seed: connectivity, initial state, Poisson input
+    values: dict  # every run parameter of the circuit
+
+
+@dataclass
+class RunOutput:
+    """What one run leaves for the readouts: spikes after the transient and time-mean conductances."""
+
+    spikes: dict  # population -> (neuron indices, spike times in s), t >= transient only
+    sizes: dict  # population -> number of neurons
+    conductances: dict  # population -> {channel: per-recorded-neuron time-mean effective conductance (S)}
+    finite: dict  # population -> bool, all recorded/last membrane potentials finite
+
+
+@dataclass
+class CircuitFacts:
+    """Static facts about a built circuit that readouts may use (they never touch Brian2 objects)."""
+
+    sizes: dict
+    reversal: dict  # population -> {channel: reversal potential in V}
+    info: dict
+
+
+def simulate(cfg: dict, runs: list[RunSpec], workdir: Path) -> tuple[list[RunOutput], CircuitFacts]:
+    """Run every spec; outputs are in the order of ``runs``."""
+    sim = cfg["sim"]
+    if sim["device"] == "cpp_standalone":
+        return _standalone(cfg, runs, workdir)
+    if sim["device"] == "runtime":
+        return _runtime(cfg, runs)
+    raise ValueError(f"sim.device: {sim['device']!r} is not one of cpp_standalone, runtime")
+
+
+def _build(cfg: dict) -> Circuit:
+    library = {"cells": cfg["cells"], "receptors": cfg["receptors"]}
+    circuit = builder(cfg["circuit"]["name"])(cfg["circuit"], library, cfg["sim"])
+    return circuit
+
+
+def _facts(circuit: Circuit) -> CircuitFacts:
+    return CircuitFacts(
+        sizes={p: len(pop.group) for p, pop in circuit.populations.items()},
+        reversal={p: {c: float(r.E_rev) for c, r in pop.receptors.items()} for p, pop in circuit.populations.items()},
+        info=dict(circuit.info),
+    )
+
+
+def _collect(circuit: Circuit, transient: float) -> RunOutput:
+    spikes, finite = {}, {}
+    for name, mon in circuit.spike_monitors.items():
+        t = np.asarray(mon.t[:] / b2.second)
+        i = np.asarray(mon.i[:])
+        keep = t >= transient
+        spikes[name] = (i[keep].astype(np.int32), t[keep])
+        v = np.asarray(circuit.populations[name].group.v[:] / b2.volt)
+        finite[name] = bool(np.all(np.isfinite(v)))
+    conductances = {}
+    for name, mon in circuit.state_monitors.items():
+        t = np.asarray(mon.t[:] / b2.second)
+        keep = t >= transient
+        block = np.asarray(mon.mg_block[:])[:, keep] if hasattr(mon, "mg_block") and "mg_block" in mon.record_variables else None
+        chans = {}
+        for ch in circuit.populations[name].receptors:
+            g = np.asarray(getattr(mon, f"g_{ch}")[:] / b2.siemens)[:, keep]
+            if circuit.populations[name].receptors[ch].mg_block and block is not None:
+                g = g * block
+            chans[ch] = g.mean(axis=1) if g.shape[1] else np.full(g.shape[0], np.nan)
+        conductances[name] = chans
+        finite[name] = finite.get(name, True) and bool(np.all(np.isfinite(np.asarray(mon.v[:]))))
+    return RunOutput(spikes, {p: len(pop.group) for p, pop in circuit.populations.items()}, conductances, finite)
+
+
+# --------------------------------------------------------------------------------------------- runtime
+def _runtime(cfg: dict, runs: list[RunSpec]):
+    b2.set_device("runtime")
+    b2.prefs.codegen.target = "numpy"
+    pairs = _map(_runtime_one, [(cfg, r) for r in runs], int(cfg["sim"]["n_jobs"]))
+    return [out for out, _ in pairs], pairs[0][1]
+
+
+def _runtime_one(args) -> tuple[RunOutput, CircuitFacts]:
+    cfg, run = args
+    b2.seed(run.seed)
+    circuit = _build(cfg)
+    circuit.set_values(run.values)
+    circuit.network.run(cfg["sim"]["duration"] * b2.second, namespace={})
+    return _collect(circuit, cfg["sim"]["transient"]), _facts(circuit)
+
+
+# ------------------------------------------------------------------------------------------ standalone
+_STANDALONE: dict = {}  # the built circuit, shared with forked workers
+
+
+def build_key(cfg: dict) -> str:
+    """Hash of everything compiled into the binary; run parameters (weights, gains) are left out."""
+    def strip(node):
+        if isinstance(node, dict):
+            return {k: strip(v) for k, v in node.items() if k not in _RUN_TIME_KEYS}
+        if isinstance(node, list):
+            return [strip(v) for v in node]
+        return node
+
+    circuit = {k: v for k, v in cfg["circuit"].items() if k in ("name", "mg", "populations", "connections",
+                                                                   "hpc_objects", "record_conductances")}
+    circuit = strip(circuit)
+    sim = {k: cfg["sim"][k] for k in ("dt", "duration", "transient", "scale")}
+    payload = json.dumps({"circuit": circuit, "cells": cfg["cells"], "receptors": cfg["receptors"], "sim": sim,
+                          "brian2": b2.__version__, "source": _source_digest()}, sort_keys=True, default=str)
+    return f"{cfg['circuit']['name']}-{hashlib.sha256(payload.encode()).hexdigest()[:16]}"
+
+
+_RUN_TIME_KEYS = {"weights"}
+
+
+def _source_digest() -> str:
+    root = Path(__file__).parent
+    h = hashlib.sha256()
+    for path in sorted([root / "simulate.py", *(root / "parts").rglob("*.py"), *(root / "circuits").rglob("*.py")]):
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _standalone(cfg: dict, runs: list[RunSpec], workdir: Path):
+    cache = Path(os.path.expanduser(cfg["sim"]["build_cache"])).resolve()
+    build_dir = cache / build_key(cfg)
+    with _locked(build_dir.with_suffix(".lock")):
+        b2.set_device("cpp_standalone", directory=str(build_dir), build_on_run=False)
+        try:
+            b2.device.insert_code("main", _SEED_CODE)
+            circuit = _build(cfg)
+            circuit.network.run(cfg["sim"]["duration"] * b2.second, namespace={})
+            b2.device.build(directory=str(build_dir), compile=True, run=False, with_output=False, clean=False)
+            _STANDALONE.update(circuit=circuit, build_dir=build_dir, cfg=cfg)
+            outputs = _map(_standalone_one, runs, int(cfg["sim"]["n_jobs"]))
+            facts = _facts(circuit)
+        finally:
+            _STANDALONE.clear()
+            b2.device.reinit()
+            b2.set_device("runtime")
+    return outputs, facts
+
+
+def _standalone_one(run: RunSpec) -> RunOutput:
+    circuit: Circuit = _STANDALONE["circuit"]
+    build_dir: Path = _STANDALONE["build_dir"]
+    circuit.check_values(run.values)
+    run_args = {circuit.variable_view(name): circuit.parameters[name].with_unit(np.asarray(value, dtype=float))
+                for name, value in run.values.items()}
+    results = f"results/{os.getpid()}-{uuid.uuid4().hex[:12]}"
+    os.environ[SEED_ENV] = str(int(run.seed))
+    try:
+        b2.device.run(directory=str(build_dir), results_directory=results, with_output=False, run_args=run_args)
+        return _collect(circuit, _STANDALONE["cfg"]["sim"]["transient"])
+    finally:
+        shutil.rmtree(build_dir / results, ignore_errors=True)
+
+
+def _map(fn, items: list, n_jobs: int) -> list:
+    if n_jobs <= 1 or len(items) <= 1:
+        return [fn(item) for item in items]
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(min(n_jobs, len(items))) as pool:
+        return pool.map(fn, items, chunksize=1)

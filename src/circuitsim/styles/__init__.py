@@ -1,0 +1,1 @@
+"""Matplotlib styles shipped with circuitsim: plt.style.use("circuitsim.styles.talk")."""
