@@ -24,6 +24,10 @@ class ConfigError(ValueError):
 
 def prepare(cfg: DictConfig) -> dict:
     """Resolve, check and normalise units (times in seconds as floats). Raises ConfigError."""
+    circuit = cfg.get("circuit") or {}
+    hypotheses = circuit.get("hypotheses")
+    if hypotheses is not None and circuit.get("hypothesis") not in hypotheses:
+        raise ConfigError(f"circuit.hypothesis={circuit.get('hypothesis')!r} is not one of {', '.join(hypotheses)}")
     try:
         raw = OmegaConf.to_container(cfg, resolve=True)
     except OmegaConfBaseException as exc:
@@ -76,11 +80,13 @@ def _check(c: dict) -> dict:
     for name, pop in circuit["populations"].items():
         _int(c, f"circuit.populations.{name}.n", pop["n"], 1)
         for ch, w in ((pop.get("background") or {}).get("weights") or {}).items():
-            _nonnegative(f"circuit.populations.{name}.background.weights.{ch}", quantity(w, "nS", ch))
+            key = f"circuit.populations.{name}.background.weights.{ch}"
+            _nonnegative(key, quantity(w, "nS", key))
     for name, con in circuit["connections"].items():
         _number(f"circuit.connections.{name}.p", con["p"], 0.0, 1.0)
         for ch, w in con["weights"].items():
-            _nonnegative(f"circuit.connections.{name}.weights.{ch}", quantity(w, "nS", f"{name}.{ch}"))
+            key = f"circuit.connections.{name}.weights.{ch}"
+            _nonnegative(key, quantity(w, "nS", key))
     beh = circuit["readouts"].get("behaviour")
     if beh:
         beh["D50_hz"] = float(quantity(beh["D50"], "Hz", "circuit.readouts.behaviour.D50"))

@@ -56,10 +56,12 @@ def evaluate(spec: dict, table, seed: int, n_boot: int) -> Outcome:
         def stat(x, y, z, axis=-1):
             return (np.mean(y, axis=axis) - np.mean(x, axis=axis)) / (np.mean(y, axis=axis) - np.mean(z, axis=axis))
 
-        effect, lo, hi = _boot((a, b, target), stat, rng, n_boot, paired=False)
+        paired = paired and table.same_animals(spec["b"], spec["target"])
+        effect, lo, hi = _boot((a, b, target), stat, rng, n_boot, paired=paired)
         held = lo > 0
-        return _outcome(spec, held, effect, lo, hi, len(a) + len(b) + len(target),
-                        {"mean_a": np.mean(a), "mean_b": np.mean(b), "mean_target": np.mean(target)})
+        n = len(a) if paired else len(a) + len(b) + len(target)
+        return _outcome(spec, held, effect, lo, hi, n, {"mean_a": np.mean(a), "mean_b": np.mean(b),
+                                                        "mean_target": np.mean(target), "paired": paired})
     if kind == "similar":
         margin = float(spec["margin"])
         def stat(x, y, axis=-1):

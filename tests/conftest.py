@@ -1,0 +1,47 @@
+"""Shared fixtures: Brian2 in runtime mode with numpy code generation, and the config libraries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import brian2 as b2
+import pytest
+from omegaconf import OmegaConf
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIGS = REPO / "configs"
+
+
+def load_yaml(relative: str) -> dict:
+    """A config file of the repo as a plain dict (no interpolations resolved)."""
+    return OmegaConf.to_container(OmegaConf.load(CONFIGS / relative), resolve=False)
+
+
+@pytest.fixture
+def brian_runtime():
+    """Runtime device, numpy target, a fresh scope; restores the previous settings afterwards."""
+    old_target = b2.prefs.codegen.target
+    old_dt = b2.defaultclock.dt
+    b2.set_device("runtime")
+    b2.prefs.codegen.target = "numpy"
+    b2.start_scope()
+    yield
+    b2.prefs.codegen.target = old_target
+    b2.defaultclock.dt = old_dt
+
+
+@pytest.fixture(scope="session")
+def receptor_library() -> dict:
+    return load_yaml("receptors/library.yaml")
+
+
+@pytest.fixture(scope="session")
+def cell_library() -> dict:
+    return load_yaml("cells/library.yaml")
+
+
+@pytest.fixture(scope="session")
+def circuit_cfg() -> dict:
+    """configs/circuit/bla_cel.yaml resolved the way the composed config resolves it (under ``circuit``)."""
+    wrapped = OmegaConf.create({"circuit": OmegaConf.load(CONFIGS / "circuit" / "bla_cel.yaml")})
+    return OmegaConf.to_container(wrapped, resolve=True)["circuit"]

@@ -1,0 +1,139 @@
+"""Hydra composition and the checks of circuitsim.config.prepare; the command line's --help."""
+
+from __future__ import annotations
+
+import importlib.resources
+import subprocess
+import sys
+
+import pytest
+from hydra import compose, initialize_config_module
+
+from circuitsim.config import ConfigError, prepare
+
+from conftest import CONFIGS
+
+
+def experiment_names() -> list[str]:
+    folder = importlib.resources.files("circuitsim.configs").joinpath("experiment")
+    return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def composed(*overrides: str):
+    with initialize_config_module(version_base="1.3", config_module="circuitsim.configs"):
+        return compose("config", overrides=list(overrides))
+
+
+def prepared(*overrides: str) -> dict:
+    return prepare(composed(*overrides))
+
+
+def test_experiments_are_discovered():
+    names = experiment_names()
+    assert {"grik4_rescue", "grik4_high_anxiety"} <= set(names)
+    # the package resource folder is the repo's configs/experiment
+    assert names == sorted(p.stem for p in (CONFIGS / "experiment").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("name", experiment_names())
+def test_every_experiment_prepares(name):
+    c = prepared(f"experiment={name}")
+    assert c["experiment"]["name"] == name
+    assert isinstance(c["sim"]["dt"], float)
+    assert c["sim"]["dt"] == pytest.approx(1e-4, rel=1e-12)
+    for key in ("duration", "transient"):
+        assert isinstance(c["sim"][key], float)
+    assert 0 <= c["sim"]["transient"] < c["sim"]["duration"]
+    assert c["experiment"]["conditions"], "an experiment needs conditions"
+    # manipulation factors are resolved numbers, not interpolation strings
+    for steps in c["circuit"]["manipulations"].values():
+        for step in steps:
+            for key in ("factor", "fraction"):
+                if key in step:
+                    assert isinstance(step[key], (int, float)), step
+
+
+def test_command_line_overrides_reach_prepared_dict():
+    c = prepared("experiment=grik4_rescue", "seed=3", "n_mice=4", "sim.duration=5s", "circuit.grik4_gain=2.0",
+                 "sim=runtime")
+    assert c["seed"] == 3
+    assert c["n_mice"] == 4
+    assert c["sim"]["duration"] == pytest.approx(5.0)
+    assert c["sim"]["device"] == "runtime"
+    assert c["circuit"]["grik4_gain"] == pytest.approx(2.0)
+    # the gain reaches the manipulation that uses it through ${circuit.grik4_gain}
+    oe = c["circuit"]["manipulations"]["grik4_oe"]
+    kar_steps = [s for s in oe if s["target"].endswith(".gain_kar")]
+    assert kar_steps and all(s["factor"] == pytest.approx(2.0) for s in kar_steps)
+
+
+def test_defaults_when_not_overridden():
+    c = prepared("experiment=grik4_rescue")
+    assert c["sim"]["device"] == "cpp_standalone"
+    assert c["n_mice"] == 10
+    assert c["circuit"]["hypothesis"] == "H1"
+
+
+def test_hypothesis_selects_gains():
+    h1 = prepared("experiment=grik4_rescue")["circuit"]
+    h2 = prepared("experiment=grik4_rescue", "circuit.hypothesis=H2")["circuit"]
+
+    def factor(circuit, target):
+        return next(s["factor"] for s in circuit["manipulations"]["grik4_oe"] if s["target"] == target)
+
+    for circuit in (h1, h2):
+        hyp = circuit["hypotheses"][circuit["hypothesis"]]
+        assert factor(circuit, "bla_pn.rf_gain") == pytest.approx(hyp["rf_gain"])
+        assert factor(circuit, "bla_pn.lf_gain") == pytest.approx(hyp["lf_gain"])
+    assert factor(h1, "bla_pn.rf_gain") != factor(h2, "bla_pn.rf_gain")
+
+
+def test_experiment_value_wins_over_default_and_command_line_wins_over_experiment():
+    assert prepared("experiment=grik4_high_anxiety")["n_mice"] == 24
+    assert prepared("experiment=grik4_high_anxiety", "n_mice=4")["n_mice"] == 4
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ((), "experiment"),
+        (("experiment=grik4_rescue", "circuit.hypothesis=H3"), "H3"),
+        (("experiment=grik4_rescue", "n_mice=0"), "n_mice"),
+        (("experiment=grik4_rescue", "n_mice=1"), "n_mice"),
+        (("experiment=grik4_rescue", "seed=-1"), "seed"),
+        (("experiment=grik4_rescue", "sim.dt=5ms"), "sim.dt"),
+        (("experiment=grik4_rescue", "sim.dt=0.1mV"), "sim.dt"),
+        (("experiment=grik4_rescue", "sim.dt=0.1"), "sim.dt"),
+        (("experiment=grik4_rescue", "sim.transient=4s", "sim.duration=3s"), "sim.transient"),
+        (("experiment=grik4_rescue", "sim.device=gpu"), "sim.device"),
+        (("experiment=grik4_rescue", "sim.scale=0"), "sim.scale"),
+        (("experiment=grik4_rescue", 'circuit.connections.bla_rf.weights.ampa="-1 nS"'), "bla_rf"),
+        (("experiment=grik4_rescue", 'circuit.populations.bla_pn.background.weights.kar="-0.1 nS"'), "kar"),
+        (("experiment=grik4_rescue", "circuit.connections.bla_rf.p=1.5"), "bla_rf.p"),
+        (("experiment=grik4_rescue", "circuit.transduced_fraction=1.2"), "transduced_fraction"),
+        (("experiment=grik4_rescue", "circuit.grik4_gain=-1"), "grik4_gain"),
+        (("experiment=grik4_rescue", "+foo=1"), "foo"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, tuple) else "",
+)
+def test_prepare_rejects(overrides, message):
+    cfg = composed(*overrides)
+    with pytest.raises(ConfigError) as info:
+        prepare(cfg)
+    text = str(info.value)
+    assert "\n" not in text, "ConfigError messages are one line"
+    if message:
+        assert message in text
+
+
+def test_help_lists_experiments_and_groups(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "circuitsim", "--help"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    lines = dict(line.split(":", 1) for line in out.stdout.splitlines() if ":" in line)
+    groups = {k.strip(): [v.strip() for v in val.split(",")] for k, val in lines.items()}
+    assert set(groups["experiment"]) == set(experiment_names())
+    assert {"grik4_rescue", "grik4_high_anxiety"} <= set(groups["experiment"])
+    assert "bla_cel" in groups["circuit"]
+    assert {"runtime", "standalone"} <= set(groups["sim"])
+    assert not any(tmp_path.iterdir()), "--help writes nothing"

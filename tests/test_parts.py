@@ -1,0 +1,353 @@
+"""Building blocks: unit parsing, receptor kinetics, Mg2+ block, AdEx populations, run parameters and
+interventions. Tiny groups, short runs, Brian2 runtime device with numpy code generation."""
+
+from __future__ import annotations
+
+import brian2 as b2
+import numpy as np
+import pytest
+from brian2 import Hz, mM, ms, mV, nS, pA, second
+
+from circuitsim.interventions import apply
+from circuitsim.parts.network import run_parameters
+from circuitsim.parts.neurons import cell_parameters, make_population
+from circuitsim.parts.receptors import Receptor, mg_block_value, peak_of_unit_increment
+from circuitsim.parts.synapses import connect
+from circuitsim.parts.units import UnitError, quantity
+
+
+def receptors_from(library: dict, channels: dict[str, str]) -> dict[str, Receptor]:
+    """{channel: library kind} -> Receptor objects, as the circuit assembly builds them."""
+    return {ch: Receptor.from_config(ch, library[kind], f"receptors.{kind}") for ch, kind in channels.items()}
+
+
+def one_cell_type(cells: dict, name: str):
+    return [(name, 1.0, cell_parameters(cells[name], f"cells.{name}"))]
+
+
+# --------------------------------------------------------------------------------------------- units
+
+
+@pytest.mark.parametrize(
+    "text, expected, value",
+    [
+        ("0.6 nS", "nS", 0.6 * nS),
+        ("20 ms", "ms", 20 * ms),
+        ("5 Hz", "Hz", 5 * Hz),
+        ("1 mM", "mM", 1 * mM),
+        ("3 s", "second", 3 * second),
+        ("1e-3 s", "ms", 1 * ms),  # another unit of the same dimension is accepted
+    ],
+)
+def test_quantity_parses_number_and_unit(text, expected, value):
+    q = quantity(text, expected)
+    assert b2.have_same_dimensions(q, value)
+    assert float(q / value) == pytest.approx(1.0, rel=1e-12)
+
+
+def test_quantity_exact_conductance():
+    assert quantity("0.6 nS", "nS") == 0.6 * nS
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("0.6 mV", "nS"),  # wrong dimension
+        ("20 ms", "Hz"),
+        (0.6, "nS"),  # bare number where a unit is needed
+        ("0.6", "nS"),  # bare number written as a string
+        ("3 furlongs", "ms"),  # unknown unit
+        ("three ms", "ms"),  # not a number
+        (True, None),
+    ],
+)
+def test_quantity_rejects(value, expected):
+    with pytest.raises(UnitError):
+        quantity(value, expected, where="test.value")
+
+
+def test_quantity_error_names_the_key():
+    with pytest.raises(UnitError, match="circuit.connections.x.weights.ampa"):
+        quantity("0.6 mV", "nS", where="circuit.connections.x.weights.ampa")
+
+
+def test_quantity_dimensionless():
+    assert quantity(2, "1") == 2.0
+    assert quantity(0.5) == 0.5
+
+
+# ------------------------------------------------------------------------------------ receptor kinetics
+
+
+def test_kar_is_slower_than_ampa_in_the_library(receptor_library):
+    rec = receptors_from(receptor_library, {"ampa": "ampa", "kar": "kar"})
+    assert rec["kar"].tau_decay > 5 * rec["ampa"].tau_decay
+    assert rec["kar"].tau_rise > rec["ampa"].tau_rise
+    # the documented slow kainate EPSC decay (~70 ms)
+    assert float(rec["kar"].tau_decay / ms) == pytest.approx(70.0)
+
+
+def test_kar_conductance_after_one_increment(brian_runtime, receptor_library, cell_library):
+    dt = 0.05 * ms
+    rec = receptors_from(receptor_library, {"ampa": "ampa", "kar": "kar"})
+    pop = make_population("kin", 1, one_cell_type(cell_library, "bla_pn_adapting"), rec, mg_mM=1.0, dt=dt)
+    g = pop.group
+    g.v = g.EL
+    w = 1 * nS
+    g.x_kar = w  # one presynaptic event (what a synapse's on_pre adds)
+    g.x_ampa = w
+    mon = b2.StateMonitor(g, ["g_kar", "g_ampa"], record=0, dt=dt)
+    b2.Network(g, mon).run(500 * ms, namespace={})
+
+    t = mon.t / ms
+    g_kar = mon.g_kar[0] / nS
+    g_ampa = mon.g_ampa[0] / nS
+
+    # the conductance starts at 0 and rises: bi-exponential, not an instantaneous jump
+    assert g_kar[0] == pytest.approx(0.0, abs=1e-12)
+    i_kar, i_ampa = int(np.argmax(g_kar)), int(np.argmax(g_ampa))
+    assert t[i_kar] > t[i_ampa], "KAR must peak later than AMPA"
+
+    # analytic peak time of the bi-exponential, tr*td/(td-tr)*ln(td/tr)
+    tr, td = float(rec["kar"].tau_rise / ms), float(rec["kar"].tau_decay / ms)
+    t_peak = tr * td / (td - tr) * np.log(td / tr)
+    assert t[i_kar] == pytest.approx(t_peak, abs=0.5)
+
+    # peak amplitude per unit increment
+    peak = peak_of_unit_increment(float(rec["kar"].tau_rise / second), float(rec["kar"].tau_decay / second))
+    assert 0 < peak < 1
+    assert g_kar[i_kar] == pytest.approx(peak * float(w / nS), rel=0.02)
+
+    # decay after the peak: single exponential with tau ~ 70 ms
+    window = (t >= 100) & (t <= 300)
+    slope = np.polyfit(t[window], np.log(g_kar[window]), 1)[0]
+    assert -1.0 / slope == pytest.approx(70.0, rel=0.05)
+
+    # total charge: the integral of g equals w * tau_decay (rise kinetics do not change it)
+    charge = np.sum(g_kar) * float(dt / ms)  # nS*ms
+    assert charge == pytest.approx(float(w / nS) * td, rel=0.03)
+    # and the KAR event carries far more charge than the AMPA event of the same weight
+    assert charge > 5 * np.sum(g_ampa) * float(dt / ms)
+
+
+def test_peak_of_unit_increment_limits():
+    # a very fast rise gives a peak close to the full increment; equal time constants give 1/e
+    assert peak_of_unit_increment(1e-6, 0.07) == pytest.approx(1.0, abs=1e-3)
+    assert peak_of_unit_increment(0.01, 0.01) == pytest.approx(np.exp(-1.0))
+    # at a fixed decay, the slower the rise, the smaller the peak
+    peaks = [peak_of_unit_increment(tr, 0.07) for tr in (0.0005, 0.002, 0.004, 0.02)]
+    assert np.all(np.diff(peaks) < 0)
+
+
+def test_synapse_increment_scales_with_postsynaptic_gain(brian_runtime, receptor_library, cell_library):
+    dt = 0.1 * ms
+    rec = receptors_from(receptor_library, {"ampa": "ampa"})
+    post = make_population("post", 3, one_cell_type(cell_library, "cel_rf"), rec, mg_mM=1.0, dt=dt)
+    post.group.gain_ampa = [1.0, 2.0, 0.0]
+    source = b2.SpikeGeneratorGroup(1, [0], [1.0] * ms, dt=dt, name="source")
+    syn = connect("src_post", source, post, p=1.0, delay=2 * ms, channels=["ampa"], dt=dt)
+    syn.w_ampa = 0.5 * nS
+    mon = b2.StateMonitor(post.group, "x_ampa", record=True, dt=dt)
+    b2.Network(source, post.group, syn, mon).run(6 * ms, namespace={})
+    x = mon.x_ampa / nS
+    t = mon.t / ms
+    before = t < 2.9
+    assert np.all(x[:, before] == 0), "nothing arrives before spike time + delay"
+    after = np.argmax(t >= 3.0 + 1e-9)
+    # x decays from the moment of arrival; undo the decay to recover the increment
+    jump = x[:, after] * np.exp((t[after] - 3.0) / float(rec["ampa"].tau_decay / ms))
+    np.testing.assert_allclose(jump, [0.5, 1.0, 0.0], rtol=0.05, atol=1e-9)
+
+
+def test_unknown_channel_and_autapses(brian_runtime, receptor_library, cell_library):
+    rec = receptors_from(receptor_library, {"ampa": "ampa"})
+    pop = make_population("rec", 5, one_cell_type(cell_library, "cel_rf"), rec, mg_mM=1.0)
+    with pytest.raises(ValueError, match="kar"):
+        connect("bad", pop, pop, p=1.0, delay=1 * ms, channels=["kar"])
+    syn = connect("pp", pop, pop, p=1.0, delay=1 * ms, channels=["ampa"])
+    assert len(syn) == 5 * 4
+    assert np.all(syn.i[:] != syn.j[:])
+
+
+# ------------------------------------------------------------------------------------------- Mg block
+
+
+def test_mg_block_value_jahr_stevens():
+    assert mg_block_value(-80.0) < 0.1
+    assert mg_block_value(0.0) == pytest.approx(1.0 / (1.0 + 1.0 / 3.57), abs=1e-6)
+    v = np.linspace(-100.0, 40.0, 141)
+    b = mg_block_value(v)
+    assert np.all(np.diff(b) > 0), "depolarisation relieves the block"
+    assert np.all((b > 0) & (b < 1))
+    # more magnesium, more block; no magnesium, no block
+    assert np.all(mg_block_value(v, 2.0) < b)
+    np.testing.assert_allclose(mg_block_value(v, 0.0), 1.0)
+
+
+@pytest.mark.parametrize("mg", [1.0, 2.0])
+def test_mg_block_in_neuron_group_matches(brian_runtime, receptor_library, cell_library, mg):
+    rec = receptors_from(receptor_library, {"ampa": "ampa", "nmda": "nmda"})
+    assert rec["nmda"].mg_block and not rec["ampa"].mg_block
+    volts = np.array([-90.0, -70.0, -40.0, -10.0, 0.0, 20.0])
+    pop = make_population("nm", len(volts), one_cell_type(cell_library, "cel_rf"), rec, mg_mM=mg)
+    pop.group.v = volts * mV
+    np.testing.assert_allclose(pop.group.mg_block[:], mg_block_value(volts, mg), rtol=1e-9)
+    # the block acts on the NMDA current only: with equal conductances, I_syn = g*(B + 1)*(E - v)
+    pop.group.g_nmda = 1 * nS
+    pop.group.g_ampa = 1 * nS
+    expected = 1.0 * (mg_block_value(volts, mg) + 1.0) * (0.0 - volts)  # nS * mV = pA
+    np.testing.assert_allclose(pop.group.I_syn[:] / pA, expected, rtol=1e-9)
+
+
+# ----------------------------------------------------------------------------------------------- AdEx
+
+
+def test_subtypes_split_into_blocks(brian_runtime, cell_library):
+    subtypes = [(name, frac, cell_parameters(cell_library[name], f"cells.{name}"))
+                for name, frac in (("bla_pn_adapting", 0.7), ("bla_pn_weak", 0.3))]
+    pop = make_population("pn", 10, subtypes, {}, mg_mM=1.0)
+    assert np.bincount(pop.subtype_of).tolist() == [7, 3]
+    assert pop.subtypes == ["bla_pn_adapting", "bla_pn_weak"]
+    el = pop.group.EL[:] / mV
+    np.testing.assert_allclose(el[:7], -72.0)
+    np.testing.assert_allclose(el[7:], -70.0)
+    b = pop.group.b[:] / pA
+    np.testing.assert_allclose(b[:7], 60.0)
+    np.testing.assert_allclose(b[7:], 30.0)
+    # initial state between rest and threshold
+    v = pop.group.v[:] / mV
+    assert np.all(v >= el) and np.all(v <= pop.group.VT[:] / mV)
+
+
+def test_subtype_counts_use_largest_remainder(brian_runtime, cell_library):
+    params = cell_parameters(cell_library["cel_rf"], "cells.cel_rf")
+    pop = make_population("three", 7, [("a", 0.5, params), ("b", 0.3, params), ("c", 0.2, params)], {}, 1.0)
+    counts = np.bincount(pop.subtype_of, minlength=3)
+    assert counts.sum() == 7
+    assert np.all(np.abs(counts - np.array([0.5, 0.3, 0.2]) * 7) < 1)
+
+
+def test_missing_cell_parameter(cell_library):
+    spec = dict(cell_library["cel_rf"])
+    del spec["tau_w"]
+    with pytest.raises(ValueError, match="tau_w"):
+        cell_parameters(spec, "cells.cel_rf")
+
+
+def test_step_current_rheobase(brian_runtime, cell_library):
+    """cel_rf: gL 2 nS, EL -72, VT -50, DeltaT 2 mV -> rheobase roughly gL*(VT - EL - DeltaT) = 40 pA."""
+    dt = 0.1 * ms
+    currents = np.array([0.0, 20.0, 120.0, 200.0])
+    pop = make_population("rf", len(currents), one_cell_type(cell_library, "cel_rf"), {}, mg_mM=1.0, dt=dt)
+    g = pop.group
+    g.v = g.EL
+    g.I_ext = currents * pA
+    spikes = b2.SpikeMonitor(g)
+    b2.Network(g, spikes).run(1 * second, namespace={})
+    counts = np.asarray(spikes.count[:])
+    assert counts[0] == 0 and counts[1] == 0, "no spike well below rheobase"
+    assert counts[2] > 0, "a step above rheobase makes the cell fire"
+    assert counts[3] > counts[2], "more current, more spikes"
+    v = g.v[:] / mV
+    assert v[0] == pytest.approx(-72.0, abs=0.01), "no input: the cell rests at EL"
+    assert -72.0 < v[1] < -50.0, "a subthreshold step depolarises without reaching threshold"
+
+
+# --------------------------------------------------------------------------------- run parameters
+
+
+def test_run_parameters_of_bla_cel(circuit_cfg):
+    params = run_parameters(circuit_cfg)
+    kar = params["bla_pn.gain_kar"]
+    assert kar.size == 800 and not kar.jitter and kar.unit is None
+    np.testing.assert_array_equal(kar.default, np.ones(800))
+    w = params["bla_rf.w_ampa"]
+    assert w.size is None and w.jitter
+    assert w.default == pytest.approx(1e-9)
+    assert float(w.with_unit(w.default) / nS) == pytest.approx(1.0)
+    # background weights are shared, presynaptic gains per neuron
+    assert params["bla_pn.bg_w_kar"].size is None
+    assert params["bla_pn.bg_w_kar"].default == pytest.approx(0.054e-9)
+    assert params["bla_pn.rf_gain"].size == 800
+    # only populations with a KAR channel get a KAR dosage
+    assert "hpc_pn.gain_kar" in params and "bla_pv.gain_kar" not in params
+    small = run_parameters(circuit_cfg, scale=0.25)
+    assert small["bla_pn.gain_kar"].size == 200
+    assert small["bla_rf.w_ampa"].default == w.default, "scale changes sizes, not weights"
+    assert set(small) == set(params)
+
+
+# ------------------------------------------------------------------------------------ interventions
+
+
+def _values(circuit_cfg):
+    return {k: (np.array(p.default, dtype=float) if p.size is not None else p.default)
+            for k, p in run_parameters(circuit_cfg).items()}
+
+
+def test_scale_multiplies(circuit_cfg):
+    values = _values(circuit_cfg)
+    out = apply(values, [{"type": "scale", "target": "bla_pn.gain_kar", "factor": 1.5},
+                         {"type": "scale", "target": "bla_rf.w_ampa", "factor": 2.0}], np.random.default_rng(0))
+    np.testing.assert_allclose(out["bla_pn.gain_kar"], 1.5)
+    assert out["bla_rf.w_ampa"] == pytest.approx(2e-9)
+    # inputs untouched
+    np.testing.assert_array_equal(values["bla_pn.gain_kar"], 1.0)
+    assert values["bla_rf.w_ampa"] == pytest.approx(1e-9)
+
+
+def test_grik4_oe_and_rescue_from_config(circuit_cfg):
+    lib = circuit_cfg["manipulations"]
+    n = circuit_cfg["populations"]["bla_pn"]["n"]
+    phi = circuit_cfg["transduced_fraction"]
+    gain = circuit_cfg["grik4_gain"]
+    values = _values(circuit_cfg)
+    oe = apply(values, lib["grik4_oe"], np.random.default_rng(1))
+    np.testing.assert_allclose(oe["bla_pn.gain_kar"], gain)
+    np.testing.assert_allclose(oe["hpc_pn.gain_kar"], gain)
+
+    rescued = apply(oe, lib["bla_aav_cre"], np.random.default_rng(7))
+    changed = rescued["bla_pn.gain_kar"] != oe["bla_pn.gain_kar"]
+    assert changed.sum() == round(phi * n)
+    np.testing.assert_allclose(rescued["bla_pn.gain_kar"][changed], 1.0)
+    np.testing.assert_allclose(rescued["bla_pn.gain_kar"][~changed], gain)
+    # one virus, one set of transduced cells for every gene it acts on
+    rf_changed = rescued["bla_pn.rf_gain"] != oe["bla_pn.rf_gain"]
+    np.testing.assert_array_equal(rf_changed, changed)
+    # BLA-only: the hippocampal dosage stays raised
+    np.testing.assert_allclose(rescued["hpc_pn.gain_kar"], gain)
+
+    again = apply(oe, lib["bla_aav_cre"], np.random.default_rng(7))
+    np.testing.assert_array_equal(again["bla_pn.gain_kar"], rescued["bla_pn.gain_kar"])
+    other = apply(oe, lib["bla_aav_cre"], np.random.default_rng(8))
+    assert not np.array_equal(other["bla_pn.gain_kar"], rescued["bla_pn.gain_kar"])
+
+    gfp = apply(oe, lib["bla_aav_gfp"], np.random.default_rng(7))
+    for k in oe:
+        np.testing.assert_array_equal(gfp[k], oe[k])
+
+
+def test_transduce_scale_and_fraction_limits(circuit_cfg):
+    values = _values(circuit_cfg)
+    n = values["bla_pn.gain_kar"].size
+    step = {"type": "transduce", "population": "bla_pn", "fraction": 0.25, "scale": {"gain_kar": 0.5}}
+    out = apply(values, [step], np.random.default_rng(3))
+    assert np.sum(out["bla_pn.gain_kar"] == 0.5) == round(0.25 * n)
+    assert np.sum(out["bla_pn.gain_kar"] == 1.0) == n - round(0.25 * n)
+    for fraction in (0.0, 1.0):
+        out = apply(values, [{**step, "fraction": fraction}], np.random.default_rng(3))
+        assert np.sum(out["bla_pn.gain_kar"] == 0.5) == round(fraction * n)
+    for bad in (-0.1, 1.2):
+        with pytest.raises(ValueError):
+            apply(values, [{**step, "fraction": bad}], np.random.default_rng(3))
+
+
+def test_unknown_step_or_target(circuit_cfg):
+    values = _values(circuit_cfg)
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="unknown"):
+        apply(values, [{"type": "lesion", "target": "bla_pn.gain_kar"}], rng)
+    with pytest.raises(ValueError, match="not a run parameter"):
+        apply(values, [{"type": "scale", "target": "bla_pn.gain_xyz", "factor": 2}], rng)
+    with pytest.raises(ValueError, match="not a run parameter"):
+        apply(values, [{"type": "transduce", "population": "bla_pn", "fraction": 0.5, "set": {"gain_xyz": 1}}], rng)
