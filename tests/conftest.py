@@ -45,3 +45,15 @@ def circuit_cfg() -> dict:
     """configs/circuit/bla_cel.yaml resolved the way the composed config resolves it (under ``circuit``)."""
     wrapped = OmegaConf.create({"circuit": OmegaConf.load(CONFIGS / "circuit" / "bla_cel.yaml")})
     return OmegaConf.to_container(wrapped, resolve=True)["circuit"]
+
+
+SMALL_RUN = ["sim.scale=0.25", "sim.duration=1.5s", "sim.transient=0.5s"]
+
+
+def run_cli(*args: str, cwd: Path | None = None, timeout: int = 600):
+    """``python -m circuitsim ARGS`` in a subprocess; returns the CompletedProcess."""
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "circuitsim", *args], cwd=cwd or REPO, capture_output=True,
+                          text=True, timeout=timeout)

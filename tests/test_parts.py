@@ -89,8 +89,9 @@ def test_kar_is_slower_than_ampa_in_the_library(receptor_library):
 
 def test_kar_conductance_after_one_increment(brian_runtime, receptor_library, cell_library):
     dt = 0.05 * ms
+    b2.defaultclock.dt = dt
     rec = receptors_from(receptor_library, {"ampa": "ampa", "kar": "kar"})
-    pop = make_population("kin", 1, one_cell_type(cell_library, "bla_pn_adapting"), rec, mg_mM=1.0, dt=dt)
+    pop = make_population("kin", 1, one_cell_type(cell_library, "bla_pn_adapting"), rec, mg_mM=1.0)
     g = pop.group
     g.v = g.EL
     w = 1 * nS
@@ -141,11 +142,12 @@ def test_peak_of_unit_increment_limits():
 
 def test_synapse_increment_scales_with_postsynaptic_gain(brian_runtime, receptor_library, cell_library):
     dt = 0.1 * ms
+    b2.defaultclock.dt = dt
     rec = receptors_from(receptor_library, {"ampa": "ampa"})
-    post = make_population("post", 3, one_cell_type(cell_library, "cel_rf"), rec, mg_mM=1.0, dt=dt)
+    post = make_population("post", 3, one_cell_type(cell_library, "cel_rf"), rec, mg_mM=1.0)
     post.group.gain_ampa = [1.0, 2.0, 0.0]
     source = b2.SpikeGeneratorGroup(1, [0], [1.0] * ms, dt=dt, name="source")
-    syn = connect("src_post", source, post, p=1.0, delay=2 * ms, channels=["ampa"], dt=dt)
+    syn = connect("src_post", source, post, p=1.0, delay=2 * ms, channels=["ampa"])
     syn.w_ampa = 0.5 * nS
     mon = b2.StateMonitor(post.group, "x_ampa", record=True, dt=dt)
     b2.Network(source, post.group, syn, mon).run(6 * ms, namespace={})
@@ -237,8 +239,9 @@ def test_missing_cell_parameter(cell_library):
 def test_step_current_rheobase(brian_runtime, cell_library):
     """cel_rf: gL 2 nS, EL -72, VT -50, DeltaT 2 mV -> rheobase roughly gL*(VT - EL - DeltaT) = 40 pA."""
     dt = 0.1 * ms
+    b2.defaultclock.dt = dt
     currents = np.array([0.0, 20.0, 120.0, 200.0])
-    pop = make_population("rf", len(currents), one_cell_type(cell_library, "cel_rf"), {}, mg_mM=1.0, dt=dt)
+    pop = make_population("rf", len(currents), one_cell_type(cell_library, "cel_rf"), {}, mg_mM=1.0)
     g = pop.group
     g.v = g.EL
     g.I_ext = currents * pA

@@ -84,6 +84,7 @@ def simulate(cfg: dict, runs: list[RunSpec], workdir: Path) -> tuple[list[RunOut
 
 
 def _build(cfg: dict) -> Circuit:
+    b2.defaultclock.dt = cfg["sim"]["dt"] * b2.second  # one clock for every object (fixed code order)
     library = {"cells": cfg["cells"], "receptors": cfg["receptors"]}
     circuit = builder(cfg["circuit"]["name"])(cfg["circuit"], library, cfg["sim"])
     return circuit

@@ -27,7 +27,7 @@ from ..parts.units import quantity
 def build(circuit_cfg: dict, library: dict, sim: dict) -> Circuit:
     """Assemble the circuit; the object input shows object A then object B in the analysed window."""
     objects = _object_input(circuit_cfg["hpc_objects"], sim)
-    circuit = assemble("bla_cel", circuit_cfg, library["cells"], library["receptors"], dt=sim["dt"] * b2.second,
+    circuit = assemble("bla_cel", circuit_cfg, library["cells"], library["receptors"],
                        scale=sim["scale"], extra_groups={"hpc_objects": objects}, extra_objects=[objects])
     circuit.info["object_windows"] = _windows(sim)
     return circuit
@@ -53,4 +53,4 @@ def _object_input(spec: dict, sim: dict) -> b2.PoissonGroup:
         "n_active": n_active, "shift": shift,
         "a0": a0 * b2.second, "a1": a1 * b2.second, "b0": b0 * b2.second, "b1": b1 * b2.second,
     }
-    return b2.PoissonGroup(n, rates=rates, namespace=namespace, name="hpc_objects", dt=sim["dt"] * b2.second)
+    return b2.PoissonGroup(n, rates=rates, namespace=namespace, name="hpc_objects")

@@ -82,12 +82,13 @@ class Circuit:
                 raise ValueError(f"run parameter {name}: {n} values given, {par.size or 1} expected")
 
 
-def assemble(name: str, circuit_cfg: dict, cells: dict, receptors: dict, dt, scale: float = 1.0,
+def assemble(name: str, circuit_cfg: dict, cells: dict, receptors: dict, scale: float = 1.0,
              extra_groups: dict | None = None, extra_objects: list | None = None) -> Circuit:
     """Build every population and projection named in ``circuit_cfg``.
 
     ``extra_groups`` are input groups a circuit module made itself (e.g. a stimulus); projections may start
-    from them. ``cells`` and ``receptors`` are the shared libraries (configs/cells, configs/receptors).
+    from them. Every object runs on Brian2's default clock (one clock, set by the caller).
+    ``cells`` and ``receptors`` are the shared libraries (configs/cells, configs/receptors).
     ``scale`` shrinks every population by that factor and raises connection probabilities by its inverse
     (capped at 1) so that mean in-degrees stay the same: small networks for fast tests.
     """
@@ -108,7 +109,7 @@ def assemble(name: str, circuit_cfg: dict, cells: dict, receptors: dict, dt, sca
         bg_channels = list((bg.get("weights") or {}).keys())
         gains = list(spec.get("gains", []))
         pop = make_population(pop_name, population_size(spec, scale), subtypes, pop_receptors, mg_mM,
-                              extra_variables=gains, background_channels=bg_channels, dt=dt)
+                              extra_variables=gains, background_channels=bg_channels)
         populations[pop_name] = pop
         groups[pop_name] = pop
         objects.append(pop.group)
@@ -123,7 +124,7 @@ def assemble(name: str, circuit_cfg: dict, cells: dict, receptors: dict, dt, sca
         post = _lookup(populations, spec["post"], "populations", where)
         channels = list(spec["weights"].keys())
         syn = connect(conn_name, pre, post, min(1.0, float(spec["p"]) / scale), quantity(spec["delay"], "ms", f"{where}.delay"),
-                      channels, pre_gain=spec.get("pre_gain"), dt=dt)
+                      channels, pre_gain=spec.get("pre_gain"))
         synapses[conn_name] = syn
         objects.append(syn)
 

@@ -67,7 +67,6 @@ def make_population(
     mg_mM: float,
     extra_variables: list[str] = (),
     background_channels: list[str] = (),
-    dt=None,
 ) -> Population:
     """Create an AdEx NeuronGroup of ``n`` cells.
 
@@ -88,7 +87,7 @@ def make_population(
         namespace.update(r.namespace())
     group = b2.NeuronGroup(
         n, eqs, threshold="v > VT + 5*DeltaT", reset="v = Vr; w += b", refractory="t_ref",
-        method="euler", namespace=namespace, name=name, dt=dt,
+        method="euler", namespace=namespace, name=name,
     )
     counts = _split_counts(n, [f for _, f, _ in subtypes])
     subtype_of = np.repeat(np.arange(len(subtypes)), counts)

@@ -21,7 +21,6 @@ def connect(
     delay,
     channels: list[str],
     pre_gain: str | None = None,
-    dt=None,
 ) -> b2.Synapses:
     """Connect ``pre`` (a Population or any spiking group) to ``post`` with probability ``p``.
 
@@ -34,7 +33,7 @@ def connect(
     scale = f"*{pre_gain}_pre" if pre_gain else ""
     on_pre = "\n".join(f"x_{c}_post += w_{c}*gain_{c}_post{scale}" for c in channels)
     syn = b2.Synapses(getattr(pre, "group", pre), post.group, model=model, on_pre=on_pre, delay=delay, name=name,
-                      namespace={}, dt=dt)
+                      namespace={})
     if pre is post:
         syn.connect(condition="i != j", p=p)
     else:

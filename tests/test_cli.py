@@ -1,0 +1,76 @@
+"""The command line as a user runs it: outputs contract, reproducibility, runtime device, sweeps."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import xarray as xr
+
+from conftest import SMALL_RUN, run_cli
+
+REQUIRED = {"id", "claim", "held", "effect", "ci_low", "ci_high", "n"}
+
+
+def small_run(tmp_path, name, *extra):
+    out = tmp_path / name
+    proc = run_cli("experiment=grik4_rescue", *SMALL_RUN, "n_mice=3", f"hydra.run.dir={out}", *extra)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return out, proc
+
+
+def test_outputs_contract(tmp_path):
+    out, proc = small_run(tmp_path, "a")
+    assert "prediction" in proc.stdout and "held" in proc.stdout
+    records = json.loads((out / "predictions.json").read_text())
+    assert records and all(REQUIRED <= set(r) for r in records)
+    assert {r["id"] for r in records} >= {"G2a_cem_output", "G8a_object_oe", "G10_dose_response"}
+    with xr.open_dataset(out / "results.nc", engine="h5netcdf") as ds:
+        assert set(ds.condition.values) >= {"wt", "oe", "oe_rescue", "oe_gfp"}
+        assert ds.sizes["mouse"] == 3
+        for var in ("rate_bla_pn", "rate_cel_rf", "rate_cel_lf", "rate_cem", "ei_bla_pn", "syn_bla_rf",
+                    "syn_bla_lf", "open_arm_pct", "social_pref", "immobility_pct", "object_di", "seed"):
+            assert var in ds
+        assert "experiment" in ds.attrs["config"] and "brian2" in ds.attrs["versions"]
+    assert (out / "grik4_rescue.png").stat().st_size > 0 and (out / "grik4_rescue.svg").stat().st_size > 0
+    assert (out / "COMPLETE").exists()
+
+
+def test_same_seed_same_results_other_seed_other_mice(tmp_path):
+    first, _ = small_run(tmp_path, "first", "seed=5", "figure=false")
+    again, _ = small_run(tmp_path, "again", "seed=5", "figure=false")
+    other, _ = small_run(tmp_path, "other", "seed=6", "figure=false")
+    assert (first / "predictions.json").read_text() == (again / "predictions.json").read_text()
+    with xr.open_dataset(first / "results.nc", engine="h5netcdf") as a, \
+            xr.open_dataset(again / "results.nc", engine="h5netcdf") as b, \
+            xr.open_dataset(other / "results.nc", engine="h5netcdf") as c:
+        assert a["rate_cem"].equals(b["rate_cem"]) and a["seed"].equals(b["seed"])
+        assert not a["rate_cem"].equals(c["rate_cem"])
+        assert not set(a["seed"].values.ravel()) & set(c["seed"].values.ravel())
+
+
+def test_runtime_device_runs_the_same_pipeline(tmp_path):
+    out = tmp_path / "runtime"
+    proc = run_cli("experiment=grik4_rescue", "sim=runtime", "sim.scale=0.1", "sim.duration=0.5s",
+                   "sim.transient=0.2s", "n_mice=2", "figure=false", f"hydra.run.dir={out}")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert len(json.loads((out / "predictions.json").read_text())) > 0
+
+
+@pytest.mark.slow
+def test_default_run_end_to_end(tmp_path):
+    """The README's first command, unchanged (full network, 10 mice): minutes."""
+    out = tmp_path / "default"
+    proc = run_cli("experiment=grik4_rescue", f"hydra.run.dir={out}", timeout=3000)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    records = {r["id"]: r for r in json.loads((out / "predictions.json").read_text())}
+    assert records["G2a_cem_output"]["held"] and records["G1a_bla_pn_rate"]["held"]
+
+
+@pytest.mark.slow
+def test_sweep_runs_each_point(tmp_path):
+    """A multirun over the Grik4 gain with the joblib launcher: one complete output folder per point."""
+    proc = run_cli("-m", "experiment=grik4_rescue", *SMALL_RUN, "n_mice=2", "figure=false",
+                   "circuit.grik4_gain=1.2,2.0", f"hydra.sweep.dir={tmp_path / 'sweep'}", timeout=3000)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert len(list((tmp_path / "sweep").glob("*/COMPLETE"))) == 2
