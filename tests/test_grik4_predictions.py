@@ -90,3 +90,9 @@ def test_every_run_is_a_distinct_mouse(rescue):
     seeds = rescue.dataset["seed"].sel(condition="wt").values
     assert len(set(seeds.tolist())) == len(seeds)
     assert np.ptp(rescue.values("wt", "rate_cem")) > 0
+
+
+def test_bla_ei_balance_shifted(rescue):
+    """G1b: BLA E/I differs between OE and WT. The shift is toward *inhibition* here (PV cells are recruited);
+    in the full default run (n = 10) the same shift does not reach significance (see the experiment card)."""
+    assert check(rescue, "differs", "ei_bla_pn", "oe", "wt").held

@@ -3,6 +3,10 @@
 compose -> check (circuitsim.config) -> simulate every condition x virtual mouse -> readouts ->
 predictions -> results (NetCDF), predictions.json, figure -> printed table. ``--help`` lists the config
 groups and experiments; ``-m`` runs a sweep.
+
+Bad input is caught before Hydra starts a job (so no output folder is made): the overrides are composed
+and checked first, and any problem is one line on stderr with exit status 2. Set HYDRA_FULL_ERROR=1 for
+the traceback.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from .config import ConfigError, prepare
+from .config import ConfigError, check_overrides, prepare
 
 log = logging.getLogger("circuitsim")
 
@@ -26,9 +30,12 @@ log = logging.getLogger("circuitsim")
 def _app(cfg: DictConfig) -> None:
     try:
         run_experiment(cfg, Path(HydraConfig.get().runtime.output_dir))
-    except ConfigError as exc:
-        print(f"circuitsim: error: {exc}", file=sys.stderr)
-        sys.exit(2)
+    except (ConfigError, SimulationError) as exc:
+        _fail(exc)
+
+
+class SimulationError(RuntimeError):
+    """A run that produced no usable result (numerical blow-up, runaway activity)."""
 
 
 def run_experiment(cfg: DictConfig, outdir: Path) -> dict:
@@ -44,7 +51,10 @@ def run_experiment(cfg: DictConfig, outdir: Path) -> dict:
     started = time.perf_counter()
     exp = c["experiment"]
     attrs = provenance(OmegaConf.to_yaml(cfg, resolve=True), c["seed"])
-    results = experiment.run(c, outdir, attrs)
+    try:
+        results = experiment.run(c, outdir, attrs)
+    except experiment.BlowUp as exc:
+        raise SimulationError(str(exc)) from None
     outcomes = [predictions.evaluate(p, results, c["seed"] + k, c["stats"]["n_boot"])
                 for k, p in enumerate(exp.get("predictions", []))]
     paths = {"results": outdir / "results.nc", "predictions": outdir / "predictions.json"}
@@ -54,17 +64,30 @@ def run_experiment(cfg: DictConfig, outdir: Path) -> dict:
         measures = exp.get("figure", {}).get("measures") or results.measures
         figs = condition_figure(results, measures, exp.get("title", exp["name"]), outdir / exp["name"], c["seed"])
         paths["figure"] = figs[0]
-    (outdir / "COMPLETE").write_text(f"{time.perf_counter() - started:.2f} s\n")
-    print(f"\n{exp['name']}: {c['n_mice']} virtual mice per condition, seed {c['seed']}, "
-          f"{time.perf_counter() - started:.1f} s")
+    elapsed = time.perf_counter() - started
+    (outdir / "COMPLETE").write_text(f"{elapsed:.2f} s\n")  # written last: marks a finished run
+    print(f"\n{exp['name']}: {c['n_mice']} virtual mice per condition, seed {c['seed']}, {elapsed:.1f} s")
     print(report.table(outcomes))
     print(f"results in {outdir}")
     return paths
 
 
+def _fail(exc: Exception) -> None:
+    if os.environ.get("HYDRA_FULL_ERROR") == "1":
+        raise exc
+    print(f"circuitsim: error: {exc}", file=sys.stderr)
+    sys.exit(2)
+
+
 def main() -> None:
     """Console entry point (``circuitsim`` and ``python -m circuitsim``)."""
     logging.getLogger("brian2").setLevel(logging.ERROR)
+    if not OmegaConf.has_resolver("pid"):  # output folders: timestamp + process id, never shared
+        OmegaConf.register_new_resolver("pid", os.getpid)
+    try:
+        check_overrides(sys.argv[1:])
+    except ConfigError as exc:
+        _fail(exc)
     _app()
 
 

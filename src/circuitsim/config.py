@@ -7,6 +7,10 @@ key, the value and what is allowed.
 
 from __future__ import annotations
 
+import itertools
+import tempfile
+from pathlib import Path
+
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -14,6 +18,13 @@ from .parts.units import UnitError, quantity
 from .predictions import KINDS
 
 TOP_LEVEL = {"cells", "receptors", "circuit", "sim", "experiment", "seed", "n_mice", "mice", "stats", "figure"}
+SECTION_KEYS = {
+    "sim": {"device", "dt", "duration", "transient", "scale", "n_jobs", "build_cache", "max_rate"},
+    "mice": {"jitter_sd"},
+    "stats": {"n_boot"},
+    "experiment": {"name", "title", "design", "conditions", "predictions", "similarity_margin", "figure"},
+}
+RUN_FLAGS = {"-m", "--multirun"}
 DEVICES = ("cpp_standalone", "runtime")
 SELECT_KEYS = {"from", "by", "top", "mice_of", "not_mice_of"}
 
@@ -40,12 +51,94 @@ def prepare(cfg: DictConfig) -> dict:
         raise ConfigError(f"missing config key {exc}") from None
 
 
+def check_overrides(args: list[str]) -> None:
+    """Compose and check a command line's overrides as the run will, before Hydra makes an output folder.
+
+    Every value of a sweep (``key=a,b``) is checked. Keys added with ``+`` are refused (every setting
+    already exists). Hydra's own flags other than ``-m`` are left to Hydra.
+    """
+    from hydra import compose, initialize_config_module
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    if any(a.startswith("-") and a not in RUN_FLAGS for a in args):
+        return
+    texts = [a for a in args if a not in RUN_FLAGS]
+    try:
+        parsed = OverridesParser.create().parse_overrides(texts)
+    except HydraException as exc:
+        raise ConfigError(f"cannot read override: {_one_line(exc)}") from None
+    plain, sweeps, outdirs = [], [], []
+    for text, o in zip(texts, parsed):
+        key = o.get_key_element()
+        if key.startswith("hydra"):
+            if key in ("hydra.run.dir", "hydra.sweep.dir"):
+                outdirs.append(o.value())
+            continue
+        if o.is_add() or o.is_force_add():
+            raise ConfigError(f"{text!r}: new keys cannot be added with '+'; "
+                              f"set an existing key as {key.lstrip('+')}=<value>")
+        if o.is_sweep_override():
+            sweeps.append([f"{key}={v}" for v in o.sweep_string_iterator()])
+        else:
+            plain.append(text)
+    variants = [plain + [s[0] for s in sweeps]]
+    for k, sweep in enumerate(sweeps):
+        for value in sweep[1:]:
+            variants.append(plain + [s[0] for s in sweeps[:k]] + [value] + [s[0] for s in sweeps[k + 1:]])
+    for variant in variants:
+        try:
+            with initialize_config_module(version_base="1.3", config_module="circuitsim.configs"):
+                cfg = compose("config", overrides=variant)
+        except (HydraException, OmegaConfBaseException, ValueError) as exc:
+            raise ConfigError(_one_line(exc)) from None
+        prepare(cfg)
+    for folder in outdirs or ["outputs"]:
+        _check_writable(Path(str(folder)))
+
+
+def _check_writable(folder: Path) -> None:
+    """The nearest existing ancestor of ``folder`` must be a directory we can create files in."""
+    folder = folder.absolute()
+    ancestor = next(p for p in itertools.chain([folder], folder.parents) if p.exists())
+    if not ancestor.is_dir():
+        raise ConfigError(f"output folder {folder}: {ancestor} exists and is not a folder")
+    try:
+        with tempfile.TemporaryFile(dir=ancestor):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"output folder {folder}: cannot write in {ancestor} ({exc.strerror})") from None
+
+
+def _one_line(exc: Exception) -> str:
+    text = f"{exc}\n{exc.__cause__ or ''}"
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        return type(exc).__name__
+    text = lines[0]
+    if text.startswith("Could not override") and any("is not in struct" in ln for ln in lines):
+        key = text.split("'")[1] if "'" in text else text
+        return f"unknown config key {key!r} (python -m circuitsim experiment=<name> --cfg job shows every key)"
+    if any(ln.startswith("Available options") for ln in lines):
+        start = next(k for k, ln in enumerate(lines) if ln.startswith("Available options"))
+        options = [ln for ln in lines[start + 1:] if not ln.startswith("Config search path")]
+        options = options[: next((k for k, ln in enumerate(options) if ":" in ln), len(options))]
+        text += f" (available: {', '.join(options)})"
+    return text
+
+
 def _check(c: dict) -> dict:
     unknown = sorted(set(c) - TOP_LEVEL)
     if unknown:
         raise ConfigError(f"unknown top-level key(s) {unknown}; allowed: {', '.join(sorted(TOP_LEVEL))}")
     if not c.get("experiment"):
         raise ConfigError("no experiment chosen: add experiment=<name> (python -m circuitsim --help lists them)")
+    for section, allowed in SECTION_KEYS.items():
+        if not isinstance(c.get(section), dict):
+            raise ConfigError(f"{section} must be a mapping, got {c.get(section)!r}")
+        extra = sorted(set(c[section]) - allowed)
+        if extra:
+            raise ConfigError(f"unknown key(s) {[f'{section}.{k}' for k in extra]}; allowed: {', '.join(sorted(allowed))}")
     _int(c, "seed", c["seed"], 0)
     _int(c, "n_mice", c["n_mice"], 2)
     _number("mice.jitter_sd", c["mice"]["jitter_sd"], 0.0, 1.0)
@@ -56,9 +149,12 @@ def _check(c: dict) -> dict:
         raise ConfigError(f"sim.device={sim['device']!r} is not one of {', '.join(DEVICES)}")
     for key in ("dt", "duration", "transient"):
         sim[key] = float(quantity(sim[key], "second", f"sim.{key}"))
-    if sim["dt"] <= 0 or sim["dt"] > 2.5e-4:
-        raise ConfigError(f"sim.dt={sim['dt'] * 1e3:g} ms: must be > 0 and <= 0.25 ms "
-                          "(half the fastest synaptic rise time, 0.5 ms)")
+    fastest = _fastest_time_constant(c)
+    if not 0 < sim["dt"] <= fastest / 5:
+        raise ConfigError(f"sim.dt={sim['dt'] * 1e3:g} ms: must be > 0 and <= {fastest / 5 * 1e3:g} ms "
+                          f"(a fifth of the fastest time constant in the circuit, {fastest * 1e3:g} ms)")
+    _number("sim.max_rate", float(quantity(sim.get("max_rate", "300 Hz"), "Hz", "sim.max_rate")), 1.0, 1e4)
+    sim["max_rate"] = float(quantity(sim.get("max_rate", "300 Hz"), "Hz", "sim.max_rate"))
     if not 0 <= sim["transient"] < sim["duration"]:
         raise ConfigError(f"sim.transient={sim['transient']:g} s must be >= 0 and shorter than "
                           f"sim.duration={sim['duration']:g} s")
@@ -133,6 +229,28 @@ def _check_experiment(exp: dict, circuit: dict) -> None:
         for cond in named:
             if cond not in conditions:
                 raise ConfigError(f"prediction {pid}: condition {cond!r} is not one of {', '.join(conditions)}")
+
+
+def _fastest_time_constant(c: dict) -> float:
+    """Shortest receptor time constant or membrane time constant C/gL used by the circuit (s)."""
+    circuit = c["circuit"]
+    taus = []
+    for name, pop in circuit["populations"].items():
+        for kind in pop["receptors"].values():
+            if kind not in c["receptors"]:
+                raise ConfigError(f"circuit.populations.{name}.receptors: unknown receptor {kind!r} "
+                                  f"(known: {', '.join(sorted(c['receptors']))})")
+            spec = c["receptors"][kind]
+            taus += [float(quantity(spec[k], "ms", f"receptors.{kind}.{k}")) for k in ("tau_rise", "tau_decay")]
+        for cell in pop["subtypes"]:
+            if cell not in c["cells"]:
+                raise ConfigError(f"circuit.populations.{name}.subtypes: unknown cell {cell!r} "
+                                  f"(known: {', '.join(sorted(c['cells']))})")
+            spec = c["cells"][cell]
+            taus.append(float(quantity(spec["C"], "pF", f"cells.{cell}.C") / quantity(spec["gL"], "nS", f"cells.{cell}.gL")))
+    if any(t <= 0 for t in taus):
+        raise ConfigError("every receptor and membrane time constant must be > 0")
+    return min(taus)
 
 
 def known_measures(circuit: dict) -> set[str]:

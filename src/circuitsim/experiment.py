@@ -28,6 +28,10 @@ from .simulate import RunSpec, simulate
 _BRIAN_SEED, _JITTER, _MANIPULATION = 0, 1, 2
 
 
+class BlowUp(RuntimeError):
+    """A run whose activity is not a usable result: non-finite membrane potentials or runaway rates."""
+
+
 def run(cfg: dict, workdir: Path, attrs: dict) -> Results:
     """Simulate every simulated condition for ``cfg['n_mice']`` mice and derive the selected ones."""
     exp = cfg["experiment"]
@@ -35,6 +39,8 @@ def run(cfg: dict, workdir: Path, attrs: dict) -> Results:
     simulated = {c: spec for c, spec in exp["conditions"].items() if "select" not in (spec or {})}
     specs = plan(cfg, simulated, n_mice)
     outputs, facts = simulate(cfg, specs, workdir)
+    for spec, out in zip(specs, outputs):
+        check_activity(spec, out, cfg)
     rows = [dict(condition=s.condition, mouse=s.mouse, animal=_animal(cfg, s), seed=s.seed,
                  **measure(cfg, s, o, facts)) for s, o in zip(specs, outputs)]
     rows = _select(exp["conditions"], rows, n_mice)
@@ -63,6 +69,20 @@ def plan(cfg: dict, conditions: dict, n_mice: int) -> list[RunSpec]:
             brian_seed = int(seq(_BRIAN_SEED).generate_state(1)[0] % (2**31 - 1))
             specs.append(RunSpec(condition, mouse, brian_seed, values))
     return specs
+
+
+def check_activity(spec: RunSpec, out, cfg: dict) -> None:
+    """Stop on a numerical blow-up or runaway activity, naming the population, condition and mouse."""
+    where = f"condition {spec.condition!r}, mouse {spec.mouse}"
+    for pop, ok in out.finite.items():
+        if not ok:
+            raise BlowUp(f"numerical blow-up in population {pop} ({where}): membrane potential is NaN/inf; "
+                         "lower sim.dt or check the weights")
+    window = cfg["sim"]["duration"] - cfg["sim"]["transient"]
+    for key, rate in rates(out.spikes, out.sizes, window).items():
+        if rate > cfg["sim"]["max_rate"]:
+            raise BlowUp(f"runaway activity in population {key[5:]} ({where}): {rate:.0f} Hz mean rate exceeds "
+                         f"sim.max_rate={cfg['sim']['max_rate']:g} Hz; check the weights")
 
 
 def measure(cfg: dict, spec: RunSpec, out, facts) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import matplotlib
@@ -22,7 +23,7 @@ def condition_figure(results, measures: list[str], title: str, stem: Path, seed:
     """Draw and save ``stem``.png and ``stem``.svg; returns the paths."""
     plt.style.use("circuitsim.styles.talk")
     conditions = results.conditions
-    cols = min(5, len(measures))
+    cols = min(5, max(1, -(-len(measures) // 2)))
     rows = int(np.ceil(len(measures) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(2.6 * cols, 2.6 * rows + 0.4), squeeze=False)
     rng = np.random.default_rng(seed)  # horizontal jitter of the dots only
@@ -44,7 +45,9 @@ def condition_figure(results, measures: list[str], title: str, stem: Path, seed:
     fig.suptitle(title)
     fig.tight_layout()
     paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
-    for path in paths:
-        fig.savefig(path)
+    for path in paths:  # a temporary name renamed into place: never a half-written figure
+        tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
+        fig.savefig(tmp)
+        os.replace(tmp, path)
     plt.close(fig)
     return paths
