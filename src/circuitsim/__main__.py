@@ -11,6 +11,7 @@ the traceback.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -67,6 +68,11 @@ def run_experiment(cfg: DictConfig, outdir: Path) -> dict:
     elapsed = time.perf_counter() - started
     (outdir / "COMPLETE").write_text(f"{elapsed:.2f} s\n")  # written last: marks a finished run
     print(f"\n{exp['name']}: {c['n_mice']} virtual mice per condition, seed {c['seed']}, {elapsed:.1f} s")
+    t = json.loads(results.dataset.attrs.get("timing", "{}"))
+    if t.get("run_median"):
+        build = f"build {t['build']:.1f} s, " if t.get("build") is not None else ""
+        print(f"{t['n_runs']} distinct runs on {t['n_jobs']} processes in {t['simulate_wall']:.1f} s: {build}"
+              f"median run {t['run_median']:.2f} s of which simulation loop {t['loop_median']:.2f} s")
     print(report.table(outcomes))
     print(f"results in {outdir}")
     return paths

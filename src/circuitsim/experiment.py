@@ -12,6 +12,9 @@ input and jitter, so comparisons are paired. With ``design: between`` each condi
 
 from __future__ import annotations
 
+import hashlib
+import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -38,9 +41,18 @@ def run(cfg: dict, workdir: Path, attrs: dict) -> Results:
     n_mice = int(cfg["n_mice"])
     simulated = {c: spec for c, spec in exp["conditions"].items() if "select" not in (spec or {})}
     specs = plan(cfg, simulated, n_mice)
-    outputs, facts = simulate(cfg, specs, workdir)
+    unique = {}  # identical runs (same seed and parameters, e.g. a control virus in a paired design) run once
+    keys = [_run_key(s) for s in specs]
+    for key, spec in zip(keys, specs):
+        unique.setdefault(key, spec)
+    started = time.perf_counter()
+    simulated_outputs, facts = simulate(cfg, list(unique.values()), workdir)
+    wall = time.perf_counter() - started
+    by_key = dict(zip(unique, simulated_outputs))
+    outputs = [by_key[k] for k in keys]
     for spec, out in zip(specs, outputs):
         check_activity(spec, out, cfg)
+    attrs = {**attrs, "timing": json.dumps(_timing(simulated_outputs, facts, wall, int(cfg["sim"]["n_jobs"])))}
     rows = [dict(condition=s.condition, mouse=s.mouse, animal=_animal(cfg, s), seed=s.seed,
                  **measure(cfg, s, o, facts)) for s, o in zip(specs, outputs)]
     rows = _select(exp["conditions"], rows, n_mice)
@@ -69,6 +81,24 @@ def plan(cfg: dict, conditions: dict, n_mice: int) -> list[RunSpec]:
             brian_seed = int(seq(_BRIAN_SEED).generate_state(1)[0] % (2**31 - 1))
             specs.append(RunSpec(condition, mouse, brian_seed, values))
     return specs
+
+
+def _run_key(spec: RunSpec) -> str:
+    h = hashlib.sha256(str(spec.seed).encode())
+    for name in sorted(spec.values):
+        h.update(name.encode())
+        h.update(np.ascontiguousarray(spec.values[name], dtype=float).tobytes())
+    return h.hexdigest()
+
+
+def _timing(outputs: list, facts, wall: float, n_jobs: int) -> dict:
+    """Where the time went: build, per-run wall vs the simulation loop inside it (medians, seconds)."""
+    runs = [o.timing["run"] for o in outputs if o.timing]
+    loops = [o.timing["loop"] for o in outputs if o.timing]
+    return {"simulate_wall": wall, "build": facts.info.get("build_seconds"), "n_runs": len(outputs),
+            "n_jobs": n_jobs, "run_median": float(np.median(runs)) if runs else None,
+            "loop_median": float(np.median(loops)) if loops else None,
+            "run_over_loop": float(np.median(np.array(runs) / np.array(loops))) if loops else None}
 
 
 def check_activity(spec: RunSpec, out, cfg: dict) -> None:

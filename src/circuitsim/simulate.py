@@ -21,6 +21,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,7 @@ class RunOutput:
     sizes: dict  # population -> number of neurons
     conductances: dict  # population -> {channel: per-recorded-neuron time-mean effective conductance (S)}
     finite: dict  # population -> bool, all recorded/last membrane potentials finite
+    timing: dict = None  # seconds: "run" (whole run, reading results included), "loop" (simulation loop only)
 
 
 @dataclass
@@ -133,11 +135,16 @@ def _runtime(cfg: dict, runs: list[RunSpec]):
 
 def _runtime_one(args) -> tuple[RunOutput, CircuitFacts]:
     cfg, run = args
+    started = time.perf_counter()
     b2.seed(run.seed)
     circuit = _build(cfg)
     circuit.set_values(run.values)
+    loop = time.perf_counter()
     circuit.network.run(cfg["sim"]["duration"] * b2.second, namespace={})
-    return _collect(circuit, cfg["sim"]["transient"]), _facts(circuit)
+    loop = time.perf_counter() - loop
+    out = _collect(circuit, cfg["sim"]["transient"])
+    out.timing = {"run": time.perf_counter() - started, "loop": loop}
+    return out, _facts(circuit)
 
 
 # ------------------------------------------------------------------------------------------ standalone
@@ -188,15 +195,18 @@ def _standalone(cfg: dict, runs: list[RunSpec], workdir: Path):
     cache = Path(os.path.expanduser(cfg["sim"]["build_cache"])).resolve()
     build_dir = cache / build_key(cfg)
     with _locked(build_dir.with_suffix(".lock")):
+        started = time.perf_counter()
         b2.set_device("cpp_standalone", directory=str(build_dir), build_on_run=False)
         try:
             b2.device.insert_code("main", _SEED_CODE)
             circuit = _build(cfg)
             circuit.network.run(cfg["sim"]["duration"] * b2.second, namespace={})
             b2.device.build(directory=str(build_dir), compile=True, run=False, with_output=False, clean=False)
+            build_time = time.perf_counter() - started
             _STANDALONE.update(circuit=circuit, build_dir=build_dir, cfg=cfg)
             outputs = _map(_standalone_one, runs, int(cfg["sim"]["n_jobs"]))
             facts = _facts(circuit)
+            facts.info["build_seconds"] = build_time
         finally:
             _STANDALONE.clear()
             b2.device.reinit()
@@ -212,9 +222,12 @@ def _standalone_one(run: RunSpec) -> RunOutput:
                 for name, value in run.values.items()}
     results = f"results/{os.getpid()}-{uuid.uuid4().hex[:12]}"
     os.environ[SEED_ENV] = str(int(run.seed))
+    started = time.perf_counter()
     try:
         b2.device.run(directory=str(build_dir), results_directory=results, with_output=False, run_args=run_args)
-        return _collect(circuit, _STANDALONE["cfg"]["sim"]["transient"])
+        out = _collect(circuit, _STANDALONE["cfg"]["sim"]["transient"])
+        out.timing = {"run": time.perf_counter() - started, "loop": float(b2.device._last_run_time)}
+        return out
     finally:
         shutil.rmtree(build_dir / results, ignore_errors=True)
 
