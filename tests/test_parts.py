@@ -93,7 +93,7 @@ def test_kar_conductance_after_one_increment(brian_runtime, receptor_library, ce
     rec = receptors_from(receptor_library, {"ampa": "ampa", "kar": "kar"})
     pop = make_population("kin", 1, one_cell_type(cell_library, "bla_pn_adapting"), rec, mg_mM=1.0)
     g = pop.group
-    g.v = g.EL
+    g.v = pop.cell_values("EL")
     w = 1 * nS
     g.x_kar = w  # one presynaptic event (what a synapse's on_pre adds)
     g.x_ampa = w
@@ -210,15 +210,15 @@ def test_subtypes_split_into_blocks(brian_runtime, cell_library):
     pop = make_population("pn", 10, subtypes, {}, mg_mM=1.0)
     assert np.bincount(pop.subtype_of).tolist() == [7, 3]
     assert pop.subtypes == ["bla_pn_adapting", "bla_pn_weak"]
-    el = pop.group.EL[:] / mV
+    el = pop.cell_values("EL") / mV
     np.testing.assert_allclose(el[:7], -72.0)
     np.testing.assert_allclose(el[7:], -70.0)
-    b = pop.group.b[:] / pA
+    b = pop.cell_values("b") / pA
     np.testing.assert_allclose(b[:7], 60.0)
     np.testing.assert_allclose(b[7:], 30.0)
     # initial state between rest and threshold
     v = pop.group.v[:] / mV
-    assert np.all(v >= el) and np.all(v <= pop.group.VT[:] / mV)
+    assert np.all(v >= el) and np.all(v <= pop.cell_values("VT") / mV)
 
 
 def test_subtype_counts_use_largest_remainder(brian_runtime, cell_library):
@@ -243,7 +243,7 @@ def test_step_current_rheobase(brian_runtime, cell_library):
     currents = np.array([0.0, 20.0, 120.0, 200.0])
     pop = make_population("rf", len(currents), one_cell_type(cell_library, "cel_rf"), {}, mg_mM=1.0)
     g = pop.group
-    g.v = g.EL
+    g.v = pop.cell_values("EL")
     g.I_ext = currents * pA
     spikes = b2.SpikeMonitor(g)
     b2.Network(g, spikes).run(1 * second, namespace={})
@@ -354,3 +354,111 @@ def test_unknown_step_or_target(circuit_cfg):
         apply(values, [{"type": "scale", "target": "bla_pn.gain_xyz", "factor": 2}], rng)
     with pytest.raises(ValueError, match="not a run parameter"):
         apply(values, [{"type": "transduce", "population": "bla_pn", "fraction": 0.5, "set": {"gain_xyz": 1}}], rng)
+
+
+# ------------------------------------------------------- single-exponential receptors and LIF cells (COBA)
+
+
+def test_single_exponential_receptor_decays_with_tau_decay(brian_runtime, receptor_library, cell_library):
+    dt = 0.1 * ms
+    b2.defaultclock.dt = dt
+    rec = receptors_from(receptor_library, {"ampa": "coba_exc", "gaba": "coba_inh"})
+    assert rec["ampa"].single_exponential and rec["gaba"].single_exponential
+    assert peak_of_unit_increment(0.0, float(rec["ampa"].tau_decay / second)) == 1.0
+    pop = make_population("exp1", 1, one_cell_type(cell_library, "coba_exc"), rec, mg_mM=1.0)
+    g = pop.group
+    g.v = pop.cell_values("EL")
+    g.x_ampa = 6 * nS  # one presynaptic event: the conductance jumps at once (no rise)
+    g.x_gaba = 67 * nS
+    assert float(g.g_ampa[0] / nS) == pytest.approx(6.0)
+    mon = b2.StateMonitor(g, ["g_ampa", "x_ampa", "g_gaba"], record=0, dt=dt)
+    b2.Network(g, mon).run(60 * ms, namespace={})
+    t = mon.t / ms
+    np.testing.assert_array_equal(mon.g_ampa[0], mon.x_ampa[0])  # g is x, a subexpression
+    g_ampa, g_gaba = mon.g_ampa[0] / nS, mon.g_gaba[0] / nS
+    assert g_ampa[0] == pytest.approx(6.0) and np.argmax(g_ampa) == 0
+    for trace, tau, amp in ((g_ampa, 5.0, 6.0), (g_gaba, 10.0, 67.0)):
+        window = (t > 1) & (t < 40)
+        slope, icpt = np.polyfit(t[window], np.log(trace[window]), 1)
+        assert -1.0 / slope == pytest.approx(tau, rel=0.02)
+        assert np.exp(icpt) == pytest.approx(amp, rel=0.02)
+    # the synaptic current uses the subexpression: I_syn = g_ampa*(0 - v) + g_gaba*(-80 mV - v)
+    v = float(g.v[0] / mV)
+    expected = float(g.g_ampa[0] / nS) * (0.0 - v) + float(g.g_gaba[0] / nS) * (-80.0 - v)
+    assert float(g.I_syn[0] / pA) == pytest.approx(expected, rel=1e-9)
+
+
+def test_negative_rise_time_is_refused(receptor_library):
+    spec = dict(receptor_library["coba_exc"], tau_rise="-1 ms")
+    with pytest.raises(ValueError, match="tau_rise"):
+        Receptor.from_config("ampa", spec, "receptors.bad")
+
+
+def test_lif_population_has_no_exponential_term(brian_runtime, cell_library):
+    """DeltaT 0: plain LIF. A cell held 1 mV below VT stays there; an AdEx cell there runs away to a spike."""
+    b2.defaultclock.dt = 0.1 * ms
+    lif_params = cell_parameters(cell_library["coba_exc"], "cells.coba_exc")
+    assert float(lif_params["DeltaT"]) == 0
+    adex_params = dict(lif_params, DeltaT=2 * mV)
+    lif = make_population("lif", 2, [("coba_exc", 1.0, lif_params)], {}, mg_mM=1.0)
+    adex = make_population("adex", 2, [("coba_adex", 1.0, adex_params)], {}, mg_mM=1.0)
+    assert "DeltaT" not in str(lif.group.equations["v"].expr)
+    for pop in (lif, adex):
+        g = pop.group
+        hold = pop.cell_values("VT") - 1 * mV
+        g.v = hold
+        g.I_ext = pop.cell_values("gL") * (hold - pop.cell_values("EL"))  # the LIF fixed point 1 mV below threshold
+    s_lif, s_adex = b2.SpikeMonitor(lif.group), b2.SpikeMonitor(adex.group)
+    net = b2.Network(lif.group, adex.group, s_lif, s_adex)
+    net.run(200 * ms, namespace={})
+    v = lif.group.v[:] / mV
+    assert np.all(np.isfinite(v)), "DeltaT 0 must not divide by zero"
+    assert s_lif.num_spikes == 0
+    np.testing.assert_allclose(v, -51.0, atol=1e-6)
+    assert s_adex.num_spikes > 0, "with DeltaT > 0 the exponential term takes the cell over threshold"
+    # the threshold stays VT + 5*DeltaT = VT: a small step above the fixed point makes the LIF cell fire
+    lif.group.I_ext = lif.group.I_ext[:] + 20 * pA
+    net.run(200 * ms, namespace={})
+    assert s_lif.num_spikes > 0
+    assert np.all(np.isfinite(lif.group.v[:] / mV))
+
+
+def test_mixed_delta_t_in_one_population_is_refused(brian_runtime, cell_library):
+    lif = cell_parameters(cell_library["coba_exc"], "cells.coba_exc")
+    adex = cell_parameters(cell_library["bla_pv"], "cells.bla_pv")
+    with pytest.raises(ValueError, match="DeltaT"):
+        make_population("mixed", 10, [("coba_exc", 0.5, lif), ("bla_pv", 0.5, adex)], {}, mg_mM=1.0)
+
+
+def test_coba_circuit_assembles_with_drive(brian_runtime, cell_library, receptor_library):
+    from omegaconf import OmegaConf
+
+    from circuitsim.circuits import builder
+    from conftest import CONFIGS
+
+    cfg = OmegaConf.to_container(OmegaConf.load(CONFIGS / "circuit" / "coba.yaml"), resolve=True)
+    params = run_parameters(cfg)
+    assert params["e_e.w_ampa"].default == pytest.approx(6e-9)
+    assert params["i_e.w_gaba"].default == pytest.approx(67e-9)
+    b2.defaultclock.dt = 0.1 * ms
+    sim = {"scale": 0.05, "duration": 0.1, "transient": 0.0}
+    circuit = builder("coba")(cfg, {"cells": cell_library, "receptors": receptor_library}, sim)
+    assert {p: len(pop.group) for p, pop in circuit.populations.items()} == {"exc": 160, "inh": 40}
+    for pop in circuit.populations.values():
+        np.testing.assert_allclose(pop.group.I_ext[:] / pA, 200.0)
+    circuit.set_values(circuit.defaults())
+    circuit.network.run(100 * ms, namespace={})
+    assert circuit.spike_monitors["exc"].num_spikes > 0
+    assert np.all(np.isfinite(circuit.populations["exc"].group.v[:] / mV))
+
+
+def test_only_parameters_that_differ_are_per_neuron(brian_runtime, cell_library):
+    """Shared cell parameters are compiled in; differing ones are per-neuron; no w without adaptation."""
+    subtypes = [(name, frac, cell_parameters(cell_library[name], f"cells.{name}"))
+                for name, frac in (("bla_pn_adapting", 0.7), ("bla_pn_weak", 0.3))]
+    pn = make_population("pn2", 10, subtypes, {}, mg_mM=1.0)
+    assert "EL" in pn.group.variables and "b" in pn.group.variables  # differ between A and C
+    assert "VT" not in pn.group.variables and "Cm" not in pn.group.variables  # shared
+    pv = make_population("pv2", 3, one_cell_type(cell_library, "bla_pv"), {}, mg_mM=1.0)
+    assert "w" not in pv.group.variables  # a = b = 0
+    np.testing.assert_allclose(pv.cell_values("EL") / mV, -68.0)

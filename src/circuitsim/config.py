@@ -232,7 +232,8 @@ def _check_experiment(exp: dict, circuit: dict) -> None:
 
 
 def _fastest_time_constant(c: dict) -> float:
-    """Shortest receptor time constant or membrane time constant C/gL used by the circuit (s)."""
+    """Shortest receptor time constant or membrane time constant C/gL used by the circuit (s); an instant rise
+    (tau_rise 0) is not a time constant."""
     circuit = c["circuit"]
     taus = []
     for name, pop in circuit["populations"].items():
@@ -241,7 +242,10 @@ def _fastest_time_constant(c: dict) -> float:
                 raise ConfigError(f"circuit.populations.{name}.receptors: unknown receptor {kind!r} "
                                   f"(known: {', '.join(sorted(c['receptors']))})")
             spec = c["receptors"][kind]
-            taus += [float(quantity(spec[k], "ms", f"receptors.{kind}.{k}")) for k in ("tau_rise", "tau_decay")]
+            rise = float(quantity(spec["tau_rise"], "ms", f"receptors.{kind}.tau_rise"))
+            if rise < 0:
+                raise ConfigError(f"receptors.{kind}.tau_rise={spec['tau_rise']!r} must be >= 0 (0 = instant rise)")
+            taus += [t for t in (rise, float(quantity(spec["tau_decay"], "ms", f"receptors.{kind}.tau_decay"))) if t]
         for cell in pop["subtypes"]:
             if cell not in c["cells"]:
                 raise ConfigError(f"circuit.populations.{name}.subtypes: unknown cell {cell!r} "

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -30,6 +31,7 @@ import brian2 as b2
 import numpy as np
 
 from .circuits import builder
+from .circuits import module as circuit_module
 from .parts.network import Circuit
 
 SEED_ENV = "CIRCUITSIM_RUN_SEED"
@@ -160,8 +162,9 @@ def build_key(cfg: dict) -> str:
             return [strip(v) for v in node]
         return node
 
-    circuit = {k: v for k, v in cfg["circuit"].items() if k in ("name", "mg", "populations", "connections",
-                                                                   "hpc_objects", "record_conductances")}
+    keys = ("name", "mg", "populations", "connections", "record_conductances",
+            *getattr(circuit_module(cfg["circuit"]["name"]), "STRUCTURAL_KEYS", ()))
+    circuit = {k: v for k, v in cfg["circuit"].items() if k in keys}
     circuit = strip(circuit)
     sim = {k: cfg["sim"][k] for k in ("dt", "duration", "transient", "scale")}
     payload = json.dumps({"circuit": circuit, "cells": cfg["cells"], "receptors": cfg["receptors"], "sim": sim,
@@ -209,8 +212,10 @@ def _standalone(cfg: dict, runs: list[RunSpec], workdir: Path):
             facts.info["build_seconds"] = build_time
         finally:
             _STANDALONE.clear()
+            circuit = None
             b2.device.reinit()
             b2.set_device("runtime")
+            gc.collect()  # free auto-generated object names: the next build in this process generates the same code
     return outputs, facts
 
 

@@ -23,6 +23,8 @@ import brian2 as b2
 from ..parts.network import Circuit, assemble
 from ..parts.units import quantity
 
+STRUCTURAL_KEYS = ("hpc_objects",)  # compiled into the binary besides populations and connections
+
 
 def build(circuit_cfg: dict, library: dict, sim: dict) -> Circuit:
     """Assemble the circuit; the object input shows object A then object B in the analysed window."""

@@ -115,7 +115,7 @@ def assemble(name: str, circuit_cfg: dict, cells: dict, receptors: dict, scale: 
         objects.append(pop.group)
         if bg_channels:
             rate = quantity(bg["rate"], "Hz", f"{where}.background.rate")
-            objects += poisson_background(pop, int(bg["n_inputs"]), rate, bg_channels)
+            objects.append(poisson_background(pop, int(bg["n_inputs"]), rate, bg_channels))
 
     synapses: dict[str, b2.Synapses] = {}
     for conn_name, spec in circuit_cfg["connections"].items():

@@ -3,8 +3,13 @@
     C dV/dt = -gL(V-EL) + gL*DeltaT*exp((V-VT)/DeltaT) - w + I_syn + I_ext
     tau_w dw/dt = a(V-EL) - w;   spike at V > VT + 5*DeltaT: V <- Vr, w <- w + b, refractory t_ref
 
-Cell parameters are per-neuron constants so that one population can mix subtypes (BLA adapting and weakly
-adapting principal neurons, BRIEF §0.1). ``I_ext`` is the slot interventions write into (optogenetic or
+A population whose cell types all have ``DeltaT`` 0 is a leaky integrate-and-fire (LIF) population: the
+exponential term is left out of dV/dt (it would divide by zero) and the threshold is VT + 5*DeltaT = VT.
+Mixing zero and non-zero ``DeltaT`` in one population is refused.
+
+A parameter shared by every subtype of a population is a compile-time constant; one that differs is a
+per-neuron constant, so one population can mix subtypes (BLA adapting and weakly adapting principal
+neurons, BRIEF §0.1). A population with a = b = 0 everywhere has no adaptation variable ``w``. ``I_ext`` is the slot interventions write into (optogenetic or
 chemogenetic currents); ``I_syn`` sums the population's receptor channels.
 """
 
@@ -23,21 +28,20 @@ CELL_UNITS = {
     "a": "nS", "b": "pA", "tau_w": "ms", "Vr": "mV", "t_ref": "ms",
 }
 
-_ADEX = """
-dv/dt = (gL*(EL - v) + gL*DeltaT*exp((v - VT)/DeltaT) - w + I_syn + I_ext)/C : volt (unless refractory)
-dw/dt = (a*(v - EL) - w)/tau_w : amp
-I_ext : amp
-C : farad (constant)
-gL : siemens (constant)
-EL : volt (constant)
-VT : volt (constant)
-DeltaT : volt (constant)
-a : siemens (constant)
-b : amp (constant)
-tau_w : second (constant)
-Vr : volt (constant)
-t_ref : second (constant)
-"""
+_SI_UNIT = {"C": "farad", "gL": "siemens", "EL": "volt", "VT": "volt", "DeltaT": "volt", "a": "siemens",
+            "b": "amp", "tau_w": "second", "Vr": "volt", "t_ref": "second"}
+_EQ_NAME = {"C": "Cm"}  # 'C' is Brian2's coulomb: the capacitance is Cm in the equations
+
+
+def _membrane(varying: set[str], lif: bool, adapting: bool) -> str:
+    """AdEx (or LIF, or non-adapting) membrane equations; only ``varying`` parameters are per-neuron."""
+    spike = "" if lif else " + gL*DeltaT*exp((v - VT)/DeltaT)"
+    w_term = " - w" if adapting else ""
+    lines = [f"dv/dt = (gL*(EL - v){spike}{w_term} + I_syn + I_ext)/Cm : volt (unless refractory)", "I_ext : amp"]
+    if adapting:
+        lines.append("dw/dt = (a*(v - EL) - w)/tau_w : amp")
+    lines += [f"{_EQ_NAME.get(k, k)} : {_SI_UNIT[k]} (constant)" for k in CELL_UNITS if k in varying]
+    return "\n".join(lines) + "\n"
 
 
 def cell_parameters(spec: dict, where: str) -> dict:
@@ -57,6 +61,13 @@ class Population:
     receptors: dict[str, Receptor]
     subtype_of: np.ndarray  # index into ``subtypes`` for every neuron
     subtypes: list[str] = field(default_factory=list)
+    cell_params: list[dict] = field(default_factory=list)  # AdEx parameters of each subtype
+
+    def cell_values(self, key: str):
+        """One AdEx parameter for every neuron (a Quantity array), whether it is compiled in or per-neuron."""
+        values = [params[key] for params in self.cell_params]
+        unit = b2.get_unit(b2.get_dimensions(values[0]))
+        return np.asarray([float(values[k] / unit) for k in self.subtype_of]) * unit
 
 
 def make_population(
@@ -75,32 +86,44 @@ def make_population(
     gains other parts refer to (e.g. a presynaptic efficacy ``rf_gain``); ``background_channels`` get a
     shared background weight ``bg_w_<channel>`` that a run sets (see :mod:`circuitsim.parts.background`).
     """
+    delta_t = [float(params["DeltaT"]) for _, _, params in subtypes]
+    lif = all(d == 0 for d in delta_t)
+    if not lif and any(d == 0 for d in delta_t):
+        raise ValueError(f"population {name}: cell types {[s for s, _, _ in subtypes]} mix DeltaT = 0 (LIF) "
+                         "and DeltaT > 0 (AdEx); use one kind per population")
+    adapting = any(float(params["a"]) != 0 or float(params["b"]) != 0 for _, _, params in subtypes)
+    varying = {k for k in CELL_UNITS if len({float(params[k]) for _, _, params in subtypes}) > 1}
+    if not adapting:
+        varying -= {"a", "b", "tau_w"}
+    membrane = _membrane(varying, lif, adapting)
     channels = "".join(r.equations() for r in receptors.values())
     i_syn = " + ".join(r.current() for r in receptors.values()) or "0*amp"
     extras = "".join(f"{v} : 1\n" for v in extra_variables)
     extras += "".join(f"bg_w_{c} : siemens (shared)\n" for c in background_channels)
     if any(r.mg_block for r in receptors.values()):
         channels += "mg_block = 1/(1 + Mg/(3.57*mmolar)*exp(-0.062*v/mV)) : 1\n"
-    eqs = b2.Equations(_ADEX + channels + f"I_syn = {i_syn} : amp\n" + extras)
+    eqs = b2.Equations(membrane + channels + f"I_syn = {i_syn} : amp\n" + extras)
     namespace = {"Mg": mg_mM * b2.mmolar}
     for r in receptors.values():
         namespace.update(r.namespace())
+    namespace.update({_EQ_NAME.get(k, k): subtypes[0][2][k] for k in CELL_UNITS if k not in varying})
     group = b2.NeuronGroup(
-        n, eqs, threshold="v > VT + 5*DeltaT", reset="v = Vr; w += b", refractory="t_ref",
-        method="euler", namespace=namespace, name=name,
+        n, eqs, threshold="v > VT + 5*DeltaT", reset="v = Vr; w += b" if adapting else "v = Vr",
+        refractory="t_ref", method="euler", namespace=namespace, name=name,
     )
     counts = _split_counts(n, [f for _, f, _ in subtypes])
     subtype_of = np.repeat(np.arange(len(subtypes)), counts)
-    for key in CELL_UNITS:
+    for key in sorted(varying):  # parameters that differ between subtypes are per-neuron constants
         values = [params[key] for _, _, params in subtypes]
-        unit = b2.get_unit(b2.get_dimensions(values[0])) if not isinstance(values[0], float) else 1
-        setattr(group, key, np.asarray([float(values[k] / unit) for k in subtype_of]) * unit)
+        unit = b2.get_unit(b2.get_dimensions(values[0]))
+        setattr(group, _EQ_NAME.get(key, key), np.asarray([float(values[k] / unit) for k in subtype_of]) * unit)
     for r in receptors:
         setattr(group, f"gain_{r}", 1.0)
     for v in extra_variables:
         setattr(group, v, 1.0)
     group.v = "EL + rand()*(VT - EL)"
-    return Population(name, group, dict(receptors), subtype_of, [s for s, _, _ in subtypes])
+    return Population(name, group, dict(receptors), subtype_of, [s for s, _, _ in subtypes],
+                      [params for _, _, params in subtypes])
 
 
 def _split_counts(n: int, fractions: list[float]) -> list[int]:

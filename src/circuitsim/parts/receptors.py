@@ -2,6 +2,8 @@
 
 Each channel is a bi-exponential conductance written as two linear variables,
 ``dg/dt = (x - g)/tau_rise`` and ``dx/dt = -x/tau_decay``; a presynaptic spike increments ``x``.
+A channel with ``tau_rise`` 0 is a single exponential (instant rise): ``x`` alone, with ``g = x`` a
+subexpression, so synapses, ``I_syn`` and monitors address it by the same names.
 The slow KAR decay (~70 ms; Castillo, Malenka & Nicoll 1997; Barberis et al. 2008) is what makes extra
 GluK4 matter: a small KAR conductance integrates over many spikes.
 NMDA uses the Jahr & Stevens (1990) magnesium block B(V) = 1/(1 + [Mg]/3.57 mM * exp(-0.062 V/mV)).
@@ -36,12 +38,26 @@ class Receptor:
             mg_block=bool(spec.get("mg_block", False)),
         )
 
+    def __post_init__(self):
+        if float(self.tau_rise) < 0 or float(self.tau_decay) <= 0:
+            raise ValueError(f"receptor {self.channel}: tau_rise must be >= 0 and tau_decay > 0 "
+                             f"(got {self.tau_rise}, {self.tau_decay})")
+
+    @property
+    def single_exponential(self) -> bool:
+        """Instant rise (``tau_rise`` 0): the conductance jumps by the increment and decays with tau_decay."""
+        return float(self.tau_rise) == 0
+
     def equations(self) -> str:
         c = self.channel
+        if self.single_exponential:
+            rise = f"g_{c} = x_{c} : siemens\n"
+        else:
+            rise = f"dg_{c}/dt = (x_{c} - g_{c})/tau_rise_{c} : siemens\n"
         return (
-            f"dg_{c}/dt = (x_{c} - g_{c})/tau_rise_{c} : siemens\n"
-            f"dx_{c}/dt = -x_{c}/tau_decay_{c} : siemens\n"
-            f"gain_{c} : 1  # per-neuron receptor dosage (1 = wild type)\n"
+            rise
+            + f"dx_{c}/dt = -x_{c}/tau_decay_{c} : siemens\n"
+            + f"gain_{c} : 1  # per-neuron receptor dosage (1 = wild type)\n"
         )
 
     def current(self) -> str:
@@ -51,7 +67,10 @@ class Receptor:
 
     def namespace(self) -> dict:
         c = self.channel
-        return {f"tau_rise_{c}": self.tau_rise, f"tau_decay_{c}": self.tau_decay, f"E_{c}": self.E_rev}
+        names = {f"tau_decay_{c}": self.tau_decay, f"E_{c}": self.E_rev}
+        if not self.single_exponential:
+            names[f"tau_rise_{c}"] = self.tau_rise
+        return names
 
 
 def mg_block_value(v_mV, mg_mM: float = 1.0):
@@ -60,7 +79,10 @@ def mg_block_value(v_mV, mg_mM: float = 1.0):
 
 
 def peak_of_unit_increment(tau_rise_s: float, tau_decay_s: float) -> float:
-    """Peak conductance after a unit increment of x in the two-variable scheme (analytic)."""
+    """Peak conductance after a unit increment of x in the two-variable scheme (analytic); 1 for an
+    instant rise (``tau_rise_s`` 0, single exponential)."""
+    if tau_rise_s == 0:
+        return 1.0
     if np.isclose(tau_rise_s, tau_decay_s):
         return float(np.exp(-1.0))
     t_peak = tau_rise_s * tau_decay_s / (tau_decay_s - tau_rise_s) * np.log(tau_decay_s / tau_rise_s)
