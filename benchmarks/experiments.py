@@ -26,17 +26,18 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_EXPERIMENTS = ["grik4_rescue", "grik4_high_anxiety"]
 
 
-def tree_rss_kb(pid: int) -> int:
-    """Resident memory (kB) of a process and all its descendants."""
+def tree_pss_kb(pid: int) -> int:
+    """Proportional set size (kB) of a process and all its descendants: pages shared between forked workers
+    are counted once in total (plain RSS would count them in every worker)."""
     total, stack = 0, [pid]
     while stack:
         p = stack.pop()
         try:
-            with open(f"/proc/{p}/status") as f:
-                total += next(int(ln.split()[1]) for ln in f if ln.startswith("VmRSS:"))
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                total += next(int(ln.split()[1]) for ln in f if ln.startswith("Pss:"))
             with open(f"/proc/{p}/task/{p}/children") as f:
                 stack += [int(c) for c in f.read().split()]
-        except (FileNotFoundError, StopIteration, ProcessLookupError):
+        except (FileNotFoundError, StopIteration, ProcessLookupError, PermissionError):
             continue
     return total
 
@@ -50,7 +51,7 @@ def timed_run(experiment: str, cache: Path, outdir: Path) -> dict:
 
     def sample():
         while proc.poll() is None:
-            peak[0] = max(peak[0], tree_rss_kb(proc.pid))
+            peak[0] = max(peak[0], tree_pss_kb(proc.pid))
             time.sleep(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -105,17 +106,17 @@ def main() -> int:
                 "cold_build_s": med(cold, "build"), "warm_build_s": med(warm, "build"),
                 "runs": warm[0]["n_runs"], "run_median_s": med(warm, "run_median"),
                 "loop_median_s": med(warm, "loop_median"), "run_over_loop": med(warm, "run_over_loop"),
-                "peak_mb": max(r["peak_mb"] for r in cold + warm),
+                "peak_mb_cold": max(r["peak_mb"] for r in cold), "peak_mb_warm": max(r["peak_mb"] for r in warm),
             }
     info = machine()
     (args.out / "experiments.json").write_text(json.dumps({"machine": info, "experiments": rows}, indent=2))
     lines = [f"Machine: {info}", "",
-             "| experiment | distinct runs | cold wall (s) | warm wall (s) | build cold / warm (s) | run / loop (median s) | run ÷ loop | peak memory (MB) |",
+             "| experiment | distinct runs | cold wall (s) | warm wall (s) | build cold / warm (s) | run / loop (median s) | run ÷ loop | peak memory cold / warm (MB) |",
              "|---|---|---|---|---|---|---|---|"]
     for name, r in rows.items():
         lines.append(f"| `{name}` | {r['runs']} | {r['cold_wall_s']:.1f} | {r['warm_wall_s']:.1f} | "
                      f"{r['cold_build_s']:.1f} / {r['warm_build_s']:.1f} | {r['run_median_s']:.2f} / "
-                     f"{r['loop_median_s']:.2f} | {r['run_over_loop']:.2f} | {r['peak_mb']:.0f} |")
+                     f"{r['loop_median_s']:.2f} | {r['run_over_loop']:.2f} | {r['peak_mb_cold']:.0f} / {r['peak_mb_warm']:.0f} |")
     (args.out / "experiments.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0

@@ -74,3 +74,17 @@ def test_sweep_runs_each_point(tmp_path):
                    "circuit.grik4_gain=1.2,2.0", f"hydra.sweep.dir={tmp_path / 'sweep'}", timeout=3000)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert len(list((tmp_path / "sweep").glob("*/COMPLETE"))) == 2
+
+
+def test_runs_started_together_get_their_own_folders(tmp_path):
+    """Two runs launched at the same moment from one folder write to two different output folders."""
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "circuitsim", "experiment=grik4_rescue", *SMALL_RUN, "n_mice=2", "figure=false"]
+    procs = [subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    for proc in procs:
+        assert proc.wait(timeout=600) == 0, proc.stderr.read()[-2000:]
+    finished = sorted((tmp_path / "outputs" / "grik4_rescue").glob("*/COMPLETE"))
+    assert len(finished) == 2 and finished[0].parent != finished[1].parent

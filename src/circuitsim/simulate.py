@@ -200,6 +200,8 @@ def _standalone(cfg: dict, runs: list[RunSpec], workdir: Path):
     with _locked(build_dir.with_suffix(".lock")):
         started = time.perf_counter()
         b2.set_device("cpp_standalone", directory=str(build_dir), build_on_run=False)
+        # Brian2's default "make -j" starts every compile job at once (~8 GB peak here); one per core instead
+        b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
         try:
             b2.device.insert_code("main", _SEED_CODE)
             circuit = _build(cfg)
