@@ -24,8 +24,6 @@ from omegaconf import DictConfig, OmegaConf
 
 from .config import ConfigError, check_overrides, prepare
 
-log = logging.getLogger("circuitsim")
-
 
 @hydra.main(version_base="1.3", config_path="pkg://circuitsim.configs", config_name="config")
 def _app(cfg: DictConfig) -> None:

@@ -153,8 +153,8 @@ def _check(c: dict) -> dict:
     if not 0 < sim["dt"] <= fastest / 5:
         raise ConfigError(f"sim.dt={sim['dt'] * 1e3:g} ms: must be > 0 and <= {fastest / 5 * 1e3:g} ms "
                           f"(a fifth of the fastest time constant in the circuit, {fastest * 1e3:g} ms)")
-    _number("sim.max_rate", float(quantity(sim.get("max_rate", "300 Hz"), "Hz", "sim.max_rate")), 1.0, 1e4)
     sim["max_rate"] = float(quantity(sim.get("max_rate", "300 Hz"), "Hz", "sim.max_rate"))
+    _number("sim.max_rate (Hz)", sim["max_rate"], 1.0, 1e4)
     if not 0 <= sim["transient"] < sim["duration"]:
         raise ConfigError(f"sim.transient={sim['transient']:g} s must be >= 0 and shorter than "
                           f"sim.duration={sim['duration']:g} s")
