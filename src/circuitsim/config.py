@@ -165,9 +165,6 @@ def _check(c: dict) -> dict:
     _int(c, "sim.n_jobs", sim["n_jobs"], 1)
 
     circuit = c["circuit"]
-    if circuit.get("hypotheses") is not None and circuit.get("hypothesis") not in circuit["hypotheses"]:
-        raise ConfigError(f"circuit.hypothesis={circuit.get('hypothesis')!r} is not one of "
-                          f"{', '.join(circuit['hypotheses'])}")
     for key in ("grik4_gain",):
         if key in circuit:
             _number(f"circuit.{key}", circuit[key], 0.0, 10.0)

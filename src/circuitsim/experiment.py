@@ -63,10 +63,9 @@ def plan(cfg: dict, conditions: dict, n_mice: int) -> list[RunSpec]:
     """One RunSpec per (simulated condition, mouse): jittered parameters, then the manipulations."""
     params = run_parameters(cfg["circuit"], cfg["sim"]["scale"])
     sd = float(cfg["mice"]["jitter_sd"])
-    within = cfg["experiment"].get("design", "between") == "within"
     specs = []
-    for stream, (condition, spec) in enumerate(conditions.items()):
-        stream = 0 if within else stream
+    for condition, spec in conditions.items():
+        stream = _stream(cfg, condition)
         steps = _steps(cfg["circuit"].get("manipulations", {}), (spec or {}).get("manipulations", []), condition)
         for mouse in range(n_mice):
             seq = lambda purpose: np.random.SeedSequence([int(cfg["seed"]), stream, mouse, purpose])  # noqa: E731
@@ -146,10 +145,16 @@ def _steps(library: dict, entries: list, condition: str) -> list[dict]:
     return steps
 
 
+def _stream(cfg: dict, condition: str) -> int:
+    """Which animals a simulated condition holds: 0 for all in a within design, else its own per condition."""
+    if cfg["experiment"].get("design", "between") == "within":
+        return 0
+    simulated = [c for c, s in cfg["experiment"]["conditions"].items() if "select" not in (s or {})]
+    return simulated.index(condition)
+
+
 def _animal(cfg: dict, spec: RunSpec) -> int:
-    conditions = [c for c, s in cfg["experiment"]["conditions"].items() if "select" not in (s or {})]
-    stream = 0 if cfg["experiment"].get("design", "between") == "within" else conditions.index(spec.condition)
-    return stream * 1_000_000 + spec.mouse
+    return _stream(cfg, spec.condition) * 1_000_000 + spec.mouse
 
 
 def _select(conditions: dict, rows: list[dict], n_mice: int) -> list[dict]:
