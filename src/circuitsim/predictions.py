@@ -86,22 +86,26 @@ def _trend(spec, table, rng, n_boot) -> Outcome:
     groups = [table.values(c, spec["measure"]) for c in levels]
     xs = [np.full(len(g), lv) for g, lv in zip(groups, levels.values())]
 
-    x = np.concatenate(xs)
+    x = stats.rankdata(np.concatenate(xs))
+    x = x - x.mean()
 
-    def rho(*samples):
-        return stats.spearmanr(x, np.concatenate(samples)).statistic
+    def rho(*samples, axis=-1):  # Spearman's rho (Pearson on average ranks), for a batch of resamples at once
+        y = stats.rankdata(np.concatenate(samples, axis=-1), axis=-1)
+        y = y - y.mean(axis=-1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (y @ x) / np.sqrt((y**2).sum(axis=-1) * (x @ x))
 
-    effect, lo, hi = _boot(tuple(groups), rho, rng, n_boot, paired=False, vectorized=False)
+    effect, lo, hi = _boot(tuple(groups), rho, rng, n_boot, paired=False)
     held = hi < 0 if spec["direction"] == "decreasing" else lo > 0
     return _outcome(spec, held, effect, lo, hi, int(sum(len(g) for g in groups)),
                     {"means": {c: float(np.mean(g)) for c, g in zip(levels, groups)}})
 
 
-def _boot(samples, stat, rng, n_boot, paired, vectorized=True):
+def _boot(samples, stat, rng, n_boot, paired):
     point = float(stat(*samples))
     if any(len(s) < 2 for s in samples):
         return point, float("nan"), float("nan")
-    res = stats.bootstrap(samples, stat, paired=paired, vectorized=vectorized, n_resamples=n_boot,
+    res = stats.bootstrap(samples, stat, paired=paired, vectorized=True, n_resamples=n_boot,
                           confidence_level=0.95, method="percentile", random_state=rng)
     return point, float(res.confidence_interval.low), float(res.confidence_interval.high)
 
