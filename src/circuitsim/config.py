@@ -180,6 +180,14 @@ def _check(c: dict) -> dict:
         for ch, w in con["weights"].items():
             key = f"circuit.connections.{name}.weights.{ch}"
             _nonnegative(key, quantity(w, "nS", key))
+    recorded = circuit.get("record_conductances") or []
+    if not isinstance(recorded, list) or set(recorded) - set(circuit["populations"]):
+        raise ConfigError(f"circuit.record_conductances={recorded!r}: must be a list of populations "
+                          f"({', '.join(circuit['populations'])})")
+    ei = circuit["readouts"].get("ei")
+    if ei and ei not in recorded:
+        raise ConfigError(f"circuit.readouts.ei={ei!r}: the E/I readout needs that population in "
+                          "circuit.record_conductances")
     beh = circuit["readouts"].get("behaviour")
     if beh:
         beh["D50_hz"] = float(quantity(beh["D50"], "Hz", "circuit.readouts.behaviour.D50"))

@@ -30,7 +30,8 @@ def build(circuit_cfg: dict, library: dict, sim: dict) -> Circuit:
     """Assemble the circuit; the object input shows object A then object B in the analysed window."""
     objects = _object_input(circuit_cfg["hpc_objects"], sim)
     circuit = assemble("bla_cel", circuit_cfg, library["cells"], library["receptors"],
-                       scale=sim["scale"], extra_groups={"hpc_objects": objects}, extra_objects=[objects])
+                       scale=sim["scale"], extra_groups={"hpc_objects": objects}, extra_objects=[objects],
+                       record_from=sim["transient"])
     circuit.info["object_windows"] = _windows(sim)
     return circuit
 

@@ -49,7 +49,7 @@ class Circuit:
     synapses: dict[str, b2.Synapses]
     parameters: dict[str, RunParameter]
     spike_monitors: dict[str, b2.SpikeMonitor]
-    state_monitors: dict[str, b2.StateMonitor]
+    recorded: list[str]  # populations whose conductances are integrated over the analysed window
     network: b2.Network
     info: dict = field(default_factory=dict)
 
@@ -83,7 +83,8 @@ class Circuit:
 
 
 def assemble(name: str, circuit_cfg: dict, cells: dict, receptors: dict, scale: float = 1.0,
-             extra_groups: dict | None = None, extra_objects: list | None = None) -> Circuit:
+             extra_groups: dict | None = None, extra_objects: list | None = None,
+             record_from: float = 0.0) -> Circuit:
     """Build every population and projection named in ``circuit_cfg``.
 
     ``extra_groups`` are input groups a circuit module made itself (e.g. a stimulus); projections may start
@@ -91,12 +92,18 @@ def assemble(name: str, circuit_cfg: dict, cells: dict, receptors: dict, scale: 
     ``cells`` and ``receptors`` are the shared libraries (configs/cells, configs/receptors).
     ``scale`` shrinks every population by that factor and raises connection probabilities by its inverse
     (capped at 1) so that mean in-degrees stay the same: small networks for fast tests.
+    The populations listed in ``record_conductances`` integrate their conductances from ``record_from``
+    (seconds, the end of the transient) on (:mod:`circuitsim.parts.recording`).
     """
     mg_mM = float(quantity(circuit_cfg.get("mg", "1 mM"), "mM", f"circuit.mg") / b2.mmolar)
     populations: dict[str, Population] = {}
     parameters = run_parameters(circuit_cfg, scale)
     objects: list = list(extra_objects or [])
     groups = dict(extra_groups or {})
+    recorded = list(circuit_cfg.get("record_conductances") or [])
+    unknown = sorted(set(recorded) - set(circuit_cfg["populations"]))
+    if unknown:
+        raise ValueError(f"circuit.record_conductances: unknown populations {unknown}")
 
     for pop_name, spec in circuit_cfg["populations"].items():
         where = f"circuit.populations.{pop_name}"
@@ -109,7 +116,8 @@ def assemble(name: str, circuit_cfg: dict, cells: dict, receptors: dict, scale: 
         bg_channels = list((bg.get("weights") or {}).keys())
         gains = list(spec.get("gains", []))
         pop = make_population(pop_name, population_size(spec, scale), subtypes, pop_receptors, mg_mM,
-                              extra_variables=gains, background_channels=bg_channels)
+                              extra_variables=gains, background_channels=bg_channels,
+                              record_from=record_from * b2.second if pop_name in recorded else None)
         populations[pop_name] = pop
         groups[pop_name] = pop
         objects.append(pop.group)
@@ -130,21 +138,9 @@ def assemble(name: str, circuit_cfg: dict, cells: dict, receptors: dict, scale: 
 
     spike_monitors = {p: b2.SpikeMonitor(pop.group, name=f"spikes_{p}") for p, pop in populations.items()}
     objects += list(spike_monitors.values())
-    state_monitors = {}
-    for pop_name, spec in (circuit_cfg.get("record_conductances") or {}).items():
-        pop = populations[pop_name]
-        n_rec = min(int(spec["n"]), len(pop.group))
-        variables = [f"g_{ch}" for ch in pop.receptors] + (["mg_block"] if any(
-            r.mg_block for r in pop.receptors.values()) else []) + ["v"]
-        mon = b2.StateMonitor(pop.group, variables, record=np.arange(n_rec),
-                              dt=quantity(spec["dt"], "ms", f"circuit.record_conductances.{pop_name}.dt"),
-                              name=f"conductances_{pop_name}")
-        state_monitors[pop_name] = mon
-        objects.append(mon)
 
     # Placeholders only: every run sets the real values (see module docstring).
-    circuit = Circuit(name, populations, synapses, parameters, spike_monitors, state_monitors,
-                      b2.Network(objects))
+    circuit = Circuit(name, populations, synapses, parameters, spike_monitors, recorded, b2.Network(objects))
     for par in parameters.values():
         if par.size is None:
             setattr(_owner(circuit, par), par.variable, par.with_unit(0.0))
