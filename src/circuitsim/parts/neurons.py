@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import brian2 as b2
 import numpy as np
 
+from . import background, recording
 from .receptors import Receptor
 from .units import quantity
 
@@ -31,6 +32,12 @@ CELL_UNITS = {
 _SI_UNIT = {"C": "farad", "gL": "siemens", "EL": "volt", "VT": "volt", "DeltaT": "volt", "a": "siemens",
             "b": "amp", "tau_w": "second", "Vr": "volt", "t_ref": "second"}
 _EQ_NAME = {"C": "Cm"}  # 'C' is Brian2's coulomb: the capacitance is Cm in the equations
+
+
+# Refractory for whole time steps after a spike, as Brian2's ``refractory=t_ref`` (same steps), but written
+# as a floating-point comparison: Brian2's version converts to int64, which keeps gcc from vectorising the
+# state update on AVX2 machines (no packed double -> int64 conversion).
+REFRACTORY = "floor((t - lastspike)/dt + 0.001) < floor(t_ref/dt + 0.001)"
 
 
 def _membrane(varying: set[str], lif: bool, adapting: bool) -> str:
@@ -78,6 +85,7 @@ def make_population(
     mg_mM: float,
     extra_variables: list[str] = (),
     background_channels: list[str] = (),
+    record_from=None,
 ) -> Population:
     """Create an AdEx NeuronGroup of ``n`` cells.
 
@@ -85,6 +93,8 @@ def make_population(
     blocks of neurons (largest-remainder rounding). ``extra_variables`` are dimensionless per-neuron
     gains other parts refer to (e.g. a presynaptic efficacy ``rf_gain``); ``background_channels`` get a
     shared background weight ``bg_w_<channel>`` that a run sets (see :mod:`circuitsim.parts.background`).
+    With ``record_from`` (a time) every channel's conductance is integrated from then on
+    (:mod:`circuitsim.parts.recording`).
     """
     delta_t = [float(params["DeltaT"]) for _, _, params in subtypes]
     lif = all(d == 0 for d in delta_t)
@@ -100,16 +110,21 @@ def make_population(
     i_syn = " + ".join(r.current() for r in receptors.values()) or "0*amp"
     extras = "".join(f"{v} : 1\n" for v in extra_variables)
     extras += "".join(f"bg_w_{c} : siemens (shared)\n" for c in background_channels)
+    extras += background.COUNTDOWN if background_channels else ""
     if any(r.mg_block for r in receptors.values()):
         channels += "mg_block = 1/(1 + Mg/(3.57*mmolar)*exp(-0.062*v/mV)) : 1\n"
+    if record_from is not None:
+        extras += recording.integral_equations(receptors)
     eqs = b2.Equations(membrane + channels + f"I_syn = {i_syn} : amp\n" + extras)
     namespace = {"Mg": mg_mM * b2.mmolar}
+    if record_from is not None:
+        namespace[recording.WINDOW_START] = record_from
     for r in receptors.values():
         namespace.update(r.namespace())
     namespace.update({_EQ_NAME.get(k, k): subtypes[0][2][k] for k in CELL_UNITS if k not in varying})
     group = b2.NeuronGroup(
         n, eqs, threshold="v > VT + 5*DeltaT", reset="v = Vr; w += b" if adapting else "v = Vr",
-        refractory="t_ref", method="euler", namespace=namespace, name=name,
+        refractory=REFRACTORY, method="euler", namespace=namespace, name=name,
     )
     counts = _split_counts(n, [f for _, f, _ in subtypes])
     subtype_of = np.repeat(np.arange(len(subtypes)), counts)
