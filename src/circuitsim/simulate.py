@@ -241,9 +241,9 @@ def _standalone(cfg: dict, runs: list[RunSpec], workdir: Path):
 
 def _sort_clock_starts(device) -> None:
     """Brian2 writes the start of each clock into ``main`` in the order of a set of Clock objects (by memory
-    address), so with two clocks (the conductance monitor has its own) the generated ``main.cpp`` changed
-    between processes and every cached build was relinked (~10 s). Sort each block of clock starts by name:
-    they are independent assignments."""
+    address), so a circuit with two clocks (e.g. a monitor with its own dt; bla_cel had one) generates a
+    different ``main.cpp`` in every process and every cached build is relinked (~10 s). Sort each block of
+    clock starts by name: they are independent assignments. With one clock there is nothing to sort."""
     starts = {f"_array_{clock.name}_{var}" for clock in device.clocks for var in ("timestep", "t")}
     queue = device.main_queue
     k = 0

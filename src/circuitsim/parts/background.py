@@ -30,7 +30,7 @@ COUNTDOWN = "bg_countdown : integer  # steps to this neuron's next background ev
 
 def poisson_background(pop: Population, n_inputs: int, rate, channels: list[str]):
     """One background operation onto every neuron of ``pop`` (runs in the synapses slot, like PoissonInput)."""
-    mu = float(n_inputs * rate * b2.defaultclock.dt)
+    mu = float(n_inputs * rate * pop.group.clock.dt)
     if not mu > 0:
         raise ValueError(f"population {pop.name}: background needs n_inputs > 0 and rate > 0 (got {n_inputs}, {rate})")
     events, gap = f"{pop.name}_background_events", f"{pop.name}_background_gap"
@@ -83,7 +83,7 @@ def _gap_function(name: str, mu: float) -> Function:
     static inline int32_t {name}(const int32_t countdown, const int _vectorisation_idx)
     {{
         if (countdown > 1) return countdown - 1;
-        const double g = -log(1.0 - _rand(_vectorisation_idx))/{mu!r};
+        const double g = -logf((float)(1.0 - _rand(_vectorisation_idx)))/{mu!r};  // float log: ~2x faster
         return g < 1e9 ? 1 + (int32_t)g : 1000000000;
     }}
     """
