@@ -42,7 +42,9 @@ def tree_pss_kb(pid: int) -> int:
     return total
 
 
-def timed_run(experiment: str, cache: Path, outdir: Path) -> dict:
+def timed_run(experiment: str, cache: Path, outdir: Path, memory: bool = False) -> dict:
+    """One command-line run. With ``memory`` the process tree's PSS is sampled every 0.2 s: reading
+    smaps_rollup costs CPU on this 2-core machine (~10% slower runs), so timed runs do not sample."""
     env = {**os.environ, "CIRCUITSIM_CACHE": str(cache)}
     cmd = [sys.executable, "-m", "circuitsim", f"experiment={experiment}", f"hydra.run.dir={outdir}"]
     started = time.perf_counter()
@@ -52,13 +54,15 @@ def timed_run(experiment: str, cache: Path, outdir: Path) -> dict:
     def sample():
         while proc.poll() is None:
             peak[0] = max(peak[0], tree_pss_kb(proc.pid))
-            time.sleep(0.1)
+            time.sleep(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    if memory:
+        sampler.start()
     output = proc.communicate()[0]
     wall = time.perf_counter() - started
-    sampler.join()
+    if memory:
+        sampler.join()
     if proc.returncode:
         raise SystemExit(f"{experiment} failed:\n{output[-3000:]}")
     import xarray as xr
@@ -99,6 +103,10 @@ def main() -> int:
             for k in range(args.repeats):
                 warm.append(timed_run(name, tmp / f"cache-{name}-0", tmp / f"{name}-warm-{k}"))
                 print(f"{name} warm {k}: {warm[-1]['wall']:.1f} s", flush=True)
+            cold_mem = timed_run(name, tmp / f"cache-{name}-memory", tmp / f"{name}-cold-memory", memory=True)
+            warm_mem = timed_run(name, tmp / f"cache-{name}-memory", tmp / f"{name}-warm-memory", memory=True)
+            print(f"{name} peak memory: cold {cold_mem['peak_mb']:.0f} MB, warm {warm_mem['peak_mb']:.0f} MB",
+                  flush=True)
             med = lambda runs, key: statistics.median(r[key] for r in runs)  # noqa: E731
             rows[name] = {
                 "cold_wall_s": med(cold, "wall"), "warm_wall_s": med(warm, "wall"),
@@ -106,7 +114,7 @@ def main() -> int:
                 "cold_build_s": med(cold, "build"), "warm_build_s": med(warm, "build"),
                 "runs": warm[0]["n_runs"], "run_median_s": med(warm, "run_median"),
                 "loop_median_s": med(warm, "loop_median"), "run_over_loop": med(warm, "run_over_loop"),
-                "peak_mb_cold": max(r["peak_mb"] for r in cold), "peak_mb_warm": max(r["peak_mb"] for r in warm),
+                "peak_mb_cold": cold_mem["peak_mb"], "peak_mb_warm": warm_mem["peak_mb"],
             }
     info = machine()
     (args.out / "experiments.json").write_text(json.dumps({"machine": info, "experiments": rows}, indent=2))
