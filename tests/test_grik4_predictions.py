@@ -34,20 +34,22 @@ def compose_prepared(name: str, overrides: list[str]) -> dict:
         return prepare(compose("config", overrides=[f"experiment={name}", *overrides]))
 
 
-@pytest.fixture(scope="module")
-def rescue(tmp_path_factory):
-    cfg = compose_prepared("grik4_rescue", SMALL)
+def run_rescue_conditions(overrides: list[str], workdir):
+    """wt, oe and oe_rescue of the grik4_rescue experiment (no predictions evaluated)."""
+    cfg = compose_prepared("grik4_rescue", overrides)
     cfg["experiment"]["conditions"] = CONDITIONS
     cfg["experiment"]["predictions"] = []
-    return experiment.run(cfg, tmp_path_factory.mktemp("rescue"), attrs={})
+    return experiment.run(cfg, workdir, attrs={})
+
+
+@pytest.fixture(scope="module")
+def rescue(tmp_path_factory):
+    return run_rescue_conditions(SMALL, tmp_path_factory.mktemp("rescue"))
 
 
 @pytest.fixture(scope="module")
 def rescue_full_size(tmp_path_factory):
-    cfg = compose_prepared("grik4_rescue", FULL_SIZE)
-    cfg["experiment"]["conditions"] = CONDITIONS
-    cfg["experiment"]["predictions"] = []
-    return experiment.run(cfg, tmp_path_factory.mktemp("rescue_full_size"), attrs={})
+    return run_rescue_conditions(FULL_SIZE, tmp_path_factory.mktemp("rescue_full_size"))
 
 
 def check(results, kind, measure, a, b, target=None):

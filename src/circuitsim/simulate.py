@@ -6,8 +6,8 @@ Two devices:
   its structure (sizes, probabilities, kinetics, duration; not weights or gains), cached between
   invocations and guarded by a file lock. Each run executes the binary with ``run_args`` (every run
   parameter) and a seed read from an environment variable by code inserted at the top of ``main``
-  (connectivity, initial state and Poisson input follow it). Runs go to unique result folders in worker
-  processes (fork), never to a shared one.
+  (connectivity, initial state and Poisson input follow it). Runs execute in worker processes (fork),
+  each with its own results folder (never shared between processes or invocations).
 * ``runtime`` (numpy code generation): the circuit is rebuilt per run with ``brian2.seed``; used by the
   fast tests.
 """
