@@ -113,6 +113,8 @@ def test_experiment_value_wins_over_default_and_command_line_wins_over_experimen
         (("experiment=grik4_rescue", "circuit.transduced_fraction=1.2"), "transduced_fraction"),
         (("experiment=grik4_rescue", "circuit.grik4_gain=-1"), "grik4_gain"),
         (("experiment=grik4_rescue", "+foo=1"), "foo"),
+        (("experiment=grik4_rescue", "circuit.record_conductances=[nope]"), "record_conductances"),
+        (("experiment=grik4_rescue", "circuit.readouts.ei=cem"), "readouts.ei"),
     ],
     ids=lambda v: " ".join(v) if isinstance(v, tuple) else "",
 )
