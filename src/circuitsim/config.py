@@ -1,8 +1,11 @@
 """Turn a composed Hydra config into the plain, checked dict every other module reads.
 
-Everything is checked before any simulation: types, ranges, units, names (experiments, hypotheses,
-manipulations, conditions, measures). Each problem raises :class:`ConfigError` with one line naming the
-key, the value and what is allowed.
+Everything is checked before any simulation: types, ranges, units, names (experiments, circuits, manipulations,
+conditions, cohorts, epochs, measures). Units are parsed once, here: every ``"<number> <unit>"`` string becomes
+a Brian2 Quantity checked against the unit declared for its key (:data:`UNITS`, a circuit module's ``UNITS``, a
+readout's and an intervention step's); ``sim`` times and epochs become floats in seconds. Each problem raises
+:class:`ConfigError` with one line naming the key, the value and what is allowed. Checks that belong to one study
+live in its circuit module (``check``).
 """
 
 from __future__ import annotations
@@ -14,19 +17,38 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from .parts.units import UnitError, quantity
+from . import interventions, readouts
+from .circuits import module as circuit_module
+from .parts.neurons import CELL_UNITS
+from .parts.units import UnitError, parse_tree, quantity
 from .predictions import KINDS
 
 TOP_LEVEL = {"cells", "receptors", "circuit", "sim", "experiment", "seed", "n_mice", "mice", "stats", "figure"}
 SECTION_KEYS = {
-    "sim": {"device", "dt", "duration", "transient", "scale", "n_jobs", "build_cache", "max_rate"},
+    "sim": {"device", "dt", "duration", "transient", "scale", "n_jobs", "build_cache", "max_rate", "rate_bin"},
     "mice": {"jitter_sd"},
     "stats": {"n_boot"},
-    "experiment": {"name", "title", "design", "conditions", "predictions", "similarity_margin", "figure"},
+    "experiment": {"name", "title", "circuit", "design", "cohorts", "conditions", "protocol", "stage", "epochs",
+                   "predictions", "similarity_margin", "figure"},
 }
 RUN_FLAGS = {"-m", "--multirun"}
 DEVICES = ("cpp_standalone", "runtime")
 SELECT_KEYS = {"from", "by", "top", "mice_of", "not_mice_of"}
+# The unit every shared config key must carry (dotted paths, * for any one part).
+UNITS = {
+    **{f"cells.*.{k}": unit for k, unit in CELL_UNITS.items()},
+    "receptors.*.tau_rise": "ms", "receptors.*.tau_decay": "ms", "receptors.*.E_rev": "mV",
+    "circuit.mg": "mM",
+    "circuit.populations.*.background.rate": "Hz",
+    "circuit.populations.*.background.weights.*": "nS",
+    "circuit.populations.*.inputs.*.default": "pA",
+    "circuit.connections.*.delay": "ms",
+    "circuit.connections.*.weights.*": "nS",
+    "circuit.signals.*.dt": "ms",
+    "sim.dt": "second", "sim.duration": "second", "sim.transient": "second", "sim.max_rate": "Hz",
+    "sim.rate_bin": "second",
+    "experiment.epochs.*.0": "second", "experiment.epochs.*.1": "second",
+}
 
 
 class ConfigError(ValueError):
@@ -34,17 +56,23 @@ class ConfigError(ValueError):
 
 
 def prepare(cfg: DictConfig) -> dict:
-    """Resolve, check and normalise units (times in seconds as floats). Raises ConfigError."""
+    """Resolve, check and normalise units. Raises ConfigError."""
     circuit = cfg.get("circuit") or {}
-    hypotheses = circuit.get("hypotheses")
-    if hypotheses is not None and circuit.get("hypothesis") not in hypotheses:
-        raise ConfigError(f"circuit.hypothesis={circuit.get('hypothesis')!r} is not one of {', '.join(hypotheses)}")
+    try:
+        module = circuit_module(str(circuit.get("name")))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    if hasattr(module, "check"):  # the study's own checks, before interpolations that depend on them resolve
+        try:
+            module.check(circuit)
+        except ValueError as exc:
+            raise ConfigError(str(exc).splitlines()[0]) from None
     try:
         raw = OmegaConf.to_container(cfg, resolve=True)
     except OmegaConfBaseException as exc:
         raise ConfigError(f"cannot resolve config: {str(exc).splitlines()[0]}") from None
     try:
-        return _check(raw)
+        return _check(raw, module)
     except UnitError as exc:
         raise ConfigError(str(exc)) from None
     except KeyError as exc:
@@ -127,7 +155,7 @@ def _one_line(exc: Exception) -> str:
     return text
 
 
-def _check(c: dict) -> dict:
+def _check(c: dict, module) -> dict:
     unknown = sorted(set(c) - TOP_LEVEL)
     if unknown:
         raise ConfigError(f"unknown top-level key(s) {unknown}; allowed: {', '.join(sorted(TOP_LEVEL))}")
@@ -139,10 +167,21 @@ def _check(c: dict) -> dict:
         extra = sorted(set(c[section]) - allowed)
         if extra:
             raise ConfigError(f"unknown key(s) {[f'{section}.{k}' for k in extra]}; allowed: {', '.join(sorted(allowed))}")
+    exp, circuit = c["experiment"], c["circuit"]
+    if exp.get("circuit") not in (None, circuit["name"]):
+        raise ConfigError(f"experiment {exp.get('name')!r} runs on circuit {exp['circuit']!r}, but circuit "
+                          f"{circuit['name']!r} is loaded (drop the circuit=... override)")
     _int(c, "seed", c["seed"], 0)
     _int(c, "n_mice", c["n_mice"], 2)
     _number("mice.jitter_sd", c["mice"]["jitter_sd"], 0.0, 1.0)
     _int(c, "stats.n_boot", c["stats"]["n_boot"], 100)
+
+    declared = dict(UNITS)
+    declared.update({f"circuit.{k}": u for k, u in getattr(module, "UNITS", {}).items()})
+    for name, readout, _ in _readouts(circuit):
+        declared.update({f"circuit.readouts.{name}.{k}": u for k, u in readout.units.items()})
+    c = parse_tree(c, declared)
+    exp, circuit = c["experiment"], c["circuit"]
 
     sim = c["sim"]
     if sim["device"] not in DEVICES:
@@ -153,8 +192,11 @@ def _check(c: dict) -> dict:
     if not 0 < sim["dt"] <= fastest / 5:
         raise ConfigError(f"sim.dt={sim['dt'] * 1e3:g} ms: must be > 0 and <= {fastest / 5 * 1e3:g} ms "
                           f"(a fifth of the fastest time constant in the circuit, {fastest * 1e3:g} ms)")
-    sim["max_rate"] = float(quantity(sim.get("max_rate", "300 Hz"), "Hz", "sim.max_rate"))
+    sim["max_rate"] = float(sim.get("max_rate", 300.0))
     _number("sim.max_rate (Hz)", sim["max_rate"], 1.0, 1e4)
+    sim["rate_bin"] = float(sim.get("rate_bin", 0.01))
+    if not sim["dt"] <= sim["rate_bin"] <= sim["duration"]:
+        raise ConfigError(f"sim.rate_bin={sim['rate_bin']:g} s must lie between sim.dt and sim.duration")
     if not 0 <= sim["transient"] < sim["duration"]:
         raise ConfigError(f"sim.transient={sim['transient']:g} s must be >= 0 and shorter than "
                           f"sim.duration={sim['duration']:g} s")
@@ -164,50 +206,62 @@ def _check(c: dict) -> dict:
     _number("sim.scale", sim["scale"], 1e-3, 1.0)
     _int(c, "sim.n_jobs", sim["n_jobs"], 1)
 
-    circuit = c["circuit"]
-    for key in ("grik4_gain",):
-        if key in circuit:
-            _number(f"circuit.{key}", circuit[key], 0.0, 10.0)
-    if "transduced_fraction" in circuit:
-        _number("circuit.transduced_fraction", circuit["transduced_fraction"], 0.0, 1.0)
+    _check_circuit(c, circuit)
+    _check_experiment(c, exp, circuit, module)
+    return c
+
+
+def _check_circuit(c: dict, circuit: dict) -> None:
+    signals = circuit.get("signals") or {}
+    for name, spec in signals.items():
+        if not c["sim"]["dt"] <= float(spec["dt"]) <= c["sim"]["duration"]:
+            raise ConfigError(f"circuit.signals.{name}.dt={spec['dt']}: must lie between sim.dt and sim.duration")
     for name, pop in circuit["populations"].items():
         _int(c, f"circuit.populations.{name}.n", pop["n"], 1)
         for ch, w in ((pop.get("background") or {}).get("weights") or {}).items():
-            key = f"circuit.populations.{name}.background.weights.{ch}"
-            _nonnegative(key, quantity(w, "nS", key))
+            _nonnegative(f"circuit.populations.{name}.background.weights.{ch}", w)
+        for slot, spec in (pop.get("inputs") or {}).items():
+            spec = spec or {}
+            if not slot.startswith("I_") or not slot[2:].isidentifier():
+                raise ConfigError(f"circuit.populations.{name}.inputs.{slot}: an input slot is named I_<name>")
+            if spec.get("signal") is not None and spec["signal"] not in signals:
+                raise ConfigError(f"circuit.populations.{name}.inputs.{slot}.signal={spec['signal']!r} is not one "
+                                  f"of circuit.signals ({', '.join(signals) or 'none'})")
     for name, con in circuit["connections"].items():
         _number(f"circuit.connections.{name}.p", con["p"], 0.0, 1.0)
         for ch, w in con["weights"].items():
-            key = f"circuit.connections.{name}.weights.{ch}"
-            _nonnegative(key, quantity(w, "nS", key))
+            _nonnegative(f"circuit.connections.{name}.weights.{ch}", w)
     recorded = circuit.get("record_conductances") or []
     if not isinstance(recorded, list) or set(recorded) - set(circuit["populations"]):
         raise ConfigError(f"circuit.record_conductances={recorded!r}: must be a list of populations "
                           f"({', '.join(circuit['populations'])})")
-    ei = circuit["readouts"].get("ei")
-    if ei and ei not in recorded:
-        raise ConfigError(f"circuit.readouts.ei={ei!r}: the E/I readout needs that population in "
-                          "circuit.record_conductances")
-    beh = circuit["readouts"].get("behaviour")
-    if beh:
-        beh["D50_hz"] = float(quantity(beh["D50"], "Hz", "circuit.readouts.behaviour.D50"))
-        beh["k_hz"] = float(quantity(beh["k"], "Hz", "circuit.readouts.behaviour.k"))
-        if beh["k_hz"] <= 0:
-            raise ConfigError(f"circuit.readouts.behaviour.k={beh['k']!r} must be > 0")
-    _check_experiment(c["experiment"], circuit)
-    return c
+    for name, readout, spec in _readouts(circuit):
+        pop = spec.get("population")
+        if pop is not None and pop not in circuit["populations"]:
+            raise ConfigError(f"circuit.readouts.{name}.population={pop!r} is not a population of the circuit")
+        if readout is readouts.REGISTRY["ei"] and pop not in recorded:
+            raise ConfigError(f"circuit.readouts.{name}.population={pop!r}: the E/I readout needs that population "
+                              "in circuit.record_conductances")
+        if float(spec.get("k", 1.0)) <= 0:
+            raise ConfigError(f"circuit.readouts.{name}.k={spec['k']!r} must be > 0")
 
 
-def _check_experiment(exp: dict, circuit: dict) -> None:
+def _check_experiment(c: dict, exp: dict, circuit: dict, module) -> None:
     conditions = exp.get("conditions") or {}
     if not conditions:
         raise ConfigError(f"experiment {exp.get('name')!r} has no conditions")
     if exp.get("design", "between") not in ("between", "within"):
         raise ConfigError(f"experiment.design={exp.get('design')!r} is not one of between, within")
+    windows = _epochs(c, exp, circuit, module)
     library = circuit.get("manipulations") or {}
+    exp["protocol"] = _expand(library, exp.get("protocol") or [], "experiment.protocol")
+    cohorts = exp.get("cohorts") or {"all": []}
+    exp["cohorts"] = {k: _expand(library, v or [], f"experiment.cohorts.{k}") for k, v in cohorts.items()}
+    stage = exp.get("stage")
     seen = []
-    for name, spec in conditions.items():
-        spec = spec or {}
+    for name, spec in list(conditions.items()):
+        spec = dict(spec or {})
+        conditions[name] = spec
         sel = spec.get("select")
         if sel:
             bad = sorted(set(sel) - SELECT_KEYS)
@@ -216,13 +270,24 @@ def _check_experiment(exp: dict, circuit: dict) -> None:
                                   f"and keys from {sorted(SELECT_KEYS)}")
             if "top" in sel:
                 _number(f"experiment.conditions.{name}.select.top", sel["top"], 0.0, 1.0)
-        for entry in spec.get("manipulations", []):
-            key = entry if isinstance(entry, str) else next(iter(entry))
-            if key not in library:
-                raise ConfigError(f"experiment.conditions.{name}: unknown manipulation {key!r} "
-                                  f"(known: {', '.join(sorted(library))})")
+        else:
+            spec["steps"] = _expand(library, spec.get("manipulations", []), f"experiment.conditions.{name}")
+            if (stage or spec.get("stage")) and not hasattr(module, "stage"):
+                raise ConfigError(f"experiment.conditions.{name}: a stage is given but circuit "
+                                  f"{circuit['name']!r} has none")
         seen.append(name)
-    measures = known_measures(circuit)
+    extra = getattr(module, "STAGE_MEASURES", {}) if hasattr(module, "stage") else {}
+    measures = readouts.catalogue(circuit, [w for w in windows if w], extra)
+    for name, _, spec in _readouts(circuit):
+        if "drive" in spec and spec["drive"] not in measures:
+            raise ConfigError(f"circuit.readouts.{name}.drive={spec['drive']!r} is not a measure")
+        for w in spec.get("windows") or []:
+            if w not in windows:
+                raise ConfigError(f"circuit.readouts.{name}.windows: {w!r} is not an epoch ({', '.join(windows)})")
+    for name, spec in conditions.items():
+        by = (spec.get("select") or {}).get("by")
+        if by is not None and by not in measures:
+            raise ConfigError(f"experiment.conditions.{name}.select.by={by!r} is not a measure")
     for spec in exp.get("predictions", []):
         pid = spec.get("id", "?")
         if spec.get("kind") not in KINDS:
@@ -236,6 +301,53 @@ def _check_experiment(exp: dict, circuit: dict) -> None:
                 raise ConfigError(f"prediction {pid}: condition {cond!r} is not one of {', '.join(conditions)}")
 
 
+def _epochs(c: dict, exp: dict, circuit: dict, module) -> dict:
+    """Check the experiment's epochs (floats in s afterwards); every window name, the circuit's included."""
+    duration = c["sim"]["duration"]
+    epochs = {}
+    for name, window in (exp.get("epochs") or {}).items():
+        where = f"experiment.epochs.{name}"
+        if not isinstance(window, list) or len(window) != 2:
+            raise ConfigError(f"{where}={window!r}: an epoch is [start, stop] with units, e.g. [2 s, 4 s]")
+        start, stop = (float(quantity(v, "second", where)) for v in window)
+        if not 0 <= start < stop <= duration + 1e-12:
+            raise ConfigError(f"{where}=[{start:g} s, {stop:g} s]: needs 0 <= start < stop <= sim.duration "
+                              f"({duration:g} s)")
+        if not name.isidentifier():
+            raise ConfigError(f"{where}: an epoch name is a plain identifier")
+        epochs[name] = (start, stop)
+    exp["epochs"] = epochs
+    own = module.epochs(circuit, c["sim"]) if hasattr(module, "epochs") else {}
+    return {"": (c["sim"]["transient"], duration), **own, **epochs}
+
+
+def _expand(library: dict, entries: list, where: str) -> list[dict]:
+    """Manipulation names (with per-use overrides) -> their steps, each checked against its type's units."""
+    steps = []
+    for entry in entries:
+        name, overrides = (entry, {}) if isinstance(entry, str) else next(iter(entry.items()))
+        if name not in library:
+            raise ConfigError(f"{where}: unknown manipulation {name!r} (known: {', '.join(sorted(library))})")
+        for k, step in enumerate(library[name]):
+            step = {**step, **(overrides or {})}
+            kind = step.get("type")
+            if kind not in interventions.STEPS:
+                raise ConfigError(f"circuit.manipulations.{name}.{k}: step type {kind!r} is not one of "
+                                  f"{', '.join(interventions.STEPS)}")
+            for key, unit in interventions.step_units(kind).items():
+                if key in step and step[key] is not None:
+                    step[key] = quantity(step[key], unit, f"circuit.manipulations.{name}.{k}.{key}")
+            steps.append(step)
+    return steps
+
+
+def _readouts(circuit: dict):
+    try:
+        return list(readouts.instances(circuit))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def _fastest_time_constant(c: dict) -> float:
     """Shortest receptor time constant or membrane time constant C/gL used by the circuit (s); an instant rise
     (tau_rise 0) is not a time constant."""
@@ -247,33 +359,19 @@ def _fastest_time_constant(c: dict) -> float:
                 raise ConfigError(f"circuit.populations.{name}.receptors: unknown receptor {kind!r} "
                                   f"(known: {', '.join(sorted(c['receptors']))})")
             spec = c["receptors"][kind]
-            rise = float(quantity(spec["tau_rise"], "ms", f"receptors.{kind}.tau_rise"))
+            rise = float(spec["tau_rise"])
             if rise < 0:
                 raise ConfigError(f"receptors.{kind}.tau_rise={spec['tau_rise']!r} must be >= 0 (0 = instant rise)")
-            taus += [t for t in (rise, float(quantity(spec["tau_decay"], "ms", f"receptors.{kind}.tau_decay"))) if t]
+            taus += [t for t in (rise, float(spec["tau_decay"])) if t]
         for cell in pop["subtypes"]:
             if cell not in c["cells"]:
                 raise ConfigError(f"circuit.populations.{name}.subtypes: unknown cell {cell!r} "
                                   f"(known: {', '.join(sorted(c['cells']))})")
             spec = c["cells"][cell]
-            taus.append(float(quantity(spec["C"], "pF", f"cells.{cell}.C") / quantity(spec["gL"], "nS", f"cells.{cell}.gL")))
+            taus.append(float(spec["C"]) / float(spec["gL"]))
     if any(t <= 0 for t in taus):
         raise ConfigError("every receptor and membrane time constant must be > 0")
     return min(taus)
-
-
-def known_measures(circuit: dict) -> set[str]:
-    """Every measure the circuit's readouts produce (see circuitsim.experiment.measure)."""
-    ro = circuit.get("readouts") or {}
-    names = {f"rate_{p}" for p in circuit["populations"]}
-    if ro.get("ei"):
-        names.add(f"ei_{ro['ei']}")
-    names |= {f"syn_{p}" for p in (ro.get("pathways") or {})}
-    if ro.get("anxiety_drive"):
-        names |= {"anxiety_drive", "open_arm_pct", "social_pref", "immobility_pct"}
-    if ro.get("object_recognition"):
-        names |= {"object_di", "object_overlap"}
-    return names
 
 
 def _int(c, key, value, low):

@@ -1,13 +1,16 @@
-"""Run an experiment: plan virtual mice x conditions, simulate, read out, select subsets.
+"""Run an experiment: plan virtual mice x conditions (x cohorts), simulate, read out, select subsets.
 
-Conditions in an experiment config are either *simulated* (a list of manipulations, possibly with
-per-condition overrides such as ``{bla_aav_cre: {fraction: 0.5}}``) or *selected* from another condition
+Conditions in an experiment config are either *simulated* (manipulations, possibly with per-condition overrides
+such as ``{bla_aav_cre: {fraction: 0.5}}``, and a ``stage`` spec) or *selected* from another condition
 (``select: {from: wt, by: anxiety_drive, top: 0.25}``; ``{from: wt_reduced, mice_of: high_anxiety}``;
-``{from: wt, not_mice_of: high_anxiety}``).
+``{from: wt, not_mice_of: high_anxiety}``). A run's manipulation steps are its cohort's, then the experiment's
+``protocol`` (applied in every condition: e.g. the footshocks), then the condition's own.
 
-Seeds: one top-level ``seed`` feeds ``numpy.random.SeedSequence([seed, stream, mouse, purpose])``.
-With ``design: within`` every simulated condition uses the same animals (stream 0): same connectivity,
-input and jitter, so comparisons are paired. With ``design: between`` each condition has its own animals.
+Cohorts (``experiment.cohorts``, e.g. males and females) are different animals, ``n_mice`` each; every simulated
+condition is run in every cohort. Seeds: one top-level ``seed`` feeds
+``numpy.random.SeedSequence([seed, stream, mouse, purpose])``. With ``design: within`` every condition of a cohort
+uses the same animals (one stream per cohort): same connectivity, jitter and stage parameters, so comparisons are
+paired; with ``design: between`` each condition of each cohort has its own animals.
 """
 
 from __future__ import annotations
@@ -19,66 +22,86 @@ from pathlib import Path
 
 import numpy as np
 
-from . import interventions
-from .parts.network import run_parameters
-from .readouts.activity import ei_ratio, rates
-from .readouts.behaviour import anxiety_behaviour
-from .readouts.memory import discrimination_index
-from .readouts.synaptic import pathway_strength
+from . import interventions, readouts, simulate
+from .circuits import module as circuit_module
+from .readouts.activity import binned_rates, rates
 from .results import Results
-from .simulate import RunSpec, simulate
+from .simulate import RunSpec
 
-_BRIAN_SEED, _JITTER, _MANIPULATION = 0, 1, 2
+_BRIAN_SEED, _JITTER, _MANIPULATION, _STAGE = 0, 1, 2, 3
+ANALYSED = ""  # the window from the end of the transient to the end of the run: measures without a suffix
 
 
 class BlowUp(RuntimeError):
-    """A run whose activity is not a usable result: non-finite membrane potentials or runaway rates."""
+    """A run whose activity is not a usable result: non-finite state or runaway rates."""
 
 
 def run(cfg: dict, workdir: Path, attrs: dict) -> Results:
-    """Simulate every simulated condition for ``cfg['n_mice']`` mice and derive the selected ones."""
+    """Simulate every simulated condition for ``cfg['n_mice']`` mice per cohort and derive the selected ones."""
     exp = cfg["experiment"]
-    n_mice = int(cfg["n_mice"])
-    simulated = {c: spec for c, spec in exp["conditions"].items() if "select" not in (spec or {})}
-    specs = plan(cfg, simulated, n_mice)
-    unique = {}  # identical runs (same seed and parameters, e.g. a control virus in a paired design) run once
-    keys = [_run_key(s) for s in specs]
-    for key, spec in zip(keys, specs):
-        unique.setdefault(key, spec)
     started = time.perf_counter()
-    simulated_outputs, facts = simulate(cfg, list(unique.values()), workdir)
+    with simulate.session(cfg) as session:
+        windows = epochs(cfg)
+        specs = plan(cfg, session.parameters, windows)
+        unique = {}  # identical runs (same seed and parameters, e.g. a control virus in a paired design) run once
+        keys = [_run_key(s) for s in specs]
+        for key, spec in zip(keys, specs):
+            unique.setdefault(key, spec)
+        simulated_outputs = session.run(list(unique.values()))
+        facts = session.facts
     wall = time.perf_counter() - started
     by_key = dict(zip(unique, simulated_outputs))
     outputs = [by_key[k] for k in keys]
     for spec, out in zip(specs, outputs):
         check_activity(spec, out, cfg)
     attrs = {**attrs, "timing": json.dumps(_timing(simulated_outputs, facts, wall, int(cfg["sim"]["n_jobs"])))}
-    rows = [dict(condition=s.condition, mouse=s.mouse, animal=_animal(cfg, s), seed=s.seed,
-                 **measure(cfg, s, o, facts)) for s, o in zip(specs, outputs)]
-    rows = _select(exp["conditions"], rows, n_mice)
-    return Results.from_rows(rows, list(exp["conditions"]), n_mice, attrs)
+    n_mice = int(cfg["n_mice"])
+    rows = [dict(condition=s.condition, mouse=s.mouse, cohort=s.cohort, animal=_animal(cfg, s), seed=s.seed,
+                 **measure(cfg, s, o, facts, windows)) for s, o in zip(specs, outputs)]
+    rows = _select(exp["conditions"], rows)
+    return Results.from_rows(rows, list(exp["conditions"]), list(exp["cohorts"]), n_mice, attrs)
 
 
-def plan(cfg: dict, conditions: dict, n_mice: int) -> list[RunSpec]:
-    """One RunSpec per (simulated condition, mouse): jittered parameters, then the manipulations."""
-    params = run_parameters(cfg["circuit"], cfg["sim"]["scale"])
+def epochs(cfg: dict) -> dict[str, tuple]:
+    """Every analysis window by name (s): the analysed window (``""``), the circuit module's own (``epochs``),
+    the experiment's."""
+    sim = cfg["sim"]
+    module = circuit_module(cfg["circuit"]["name"])
+    own = module.epochs(cfg["circuit"], sim) if hasattr(module, "epochs") else {}
+    return {ANALYSED: (sim["transient"], sim["duration"]), **own, **cfg["experiment"]["epochs"]}
+
+
+def plan(cfg: dict, parameters: dict, windows: dict) -> list[RunSpec]:
+    """One RunSpec per (cohort, simulated condition, mouse): jittered parameters, stage, then the manipulations."""
+    exp = cfg["experiment"]
+    n_mice = int(cfg["n_mice"])
     sd = float(cfg["mice"]["jitter_sd"])
+    module = circuit_module(cfg["circuit"]["name"])
+    simulated = {c: spec for c, spec in exp["conditions"].items() if "select" not in spec}
     specs = []
-    for condition, spec in conditions.items():
-        stream = _stream(cfg, condition)
-        steps = _steps(cfg["circuit"].get("manipulations", {}), (spec or {}).get("manipulations", []), condition)
-        for mouse in range(n_mice):
-            seq = lambda purpose: np.random.SeedSequence([int(cfg["seed"]), stream, mouse, purpose])  # noqa: E731
-            values = {}
-            jitter_rng = np.random.default_rng(seq(_JITTER))
-            for name, par in params.items():
-                default = np.array(par.default, dtype=float) if par.size is not None else float(par.default)
-                if par.jitter and sd > 0:  # log-normal, mean 1, so weights stay positive
-                    default = default * float(np.exp(sd * jitter_rng.standard_normal() - sd**2 / 2))
-                values[name] = default
-            values = interventions.apply(values, steps, np.random.default_rng(seq(_MANIPULATION)))
-            brian_seed = int(seq(_BRIAN_SEED).generate_state(1)[0] % (2**31 - 1))
-            specs.append(RunSpec(condition, mouse, brian_seed, values))
+    for k, (cohort, cohort_steps) in enumerate(exp["cohorts"].items()):
+        for condition, spec in simulated.items():
+            stream = _stream(cfg, condition, k)
+            steps = list(cohort_steps) + list(exp["protocol"]) + list(spec["steps"])
+            stage_spec = {**(exp.get("stage") or {}), **(spec.get("stage") or {})}
+            for mouse in range(n_mice):
+                seq = lambda purpose: np.random.SeedSequence([int(cfg["seed"]), stream, mouse, purpose])  # noqa: E731
+                values = {}
+                jitter_rng = np.random.default_rng(seq(_JITTER))
+                for name, par in parameters.items():
+                    default = par.fresh_default()
+                    if par.jitter and sd > 0:  # log-normal, mean 1, so weights stay positive
+                        default = default * float(np.exp(sd * jitter_rng.standard_normal() - sd**2 / 2))
+                    values[name] = default
+                stage = {}
+                if stage_spec:
+                    ctx = interventions.Context(np.random.default_rng(seq(_STAGE)), parameters, windows)
+                    out = module.stage(cfg["circuit"], stage_spec, values, ctx)
+                    stage = {"measures": dict(out.measures), "series": dict(out.series)}
+                values = interventions.apply(values, steps, np.random.default_rng(seq(_MANIPULATION)), parameters,
+                                             windows)
+                brian_seed = int(seq(_BRIAN_SEED).generate_state(1)[0] % (2**31 - 1))
+                specs.append(RunSpec(condition, k * n_mice + mouse, brian_seed, values, cohort, stage))
     return specs
 
 
@@ -101,69 +124,61 @@ def _timing(outputs: list, facts, wall: float, n_jobs: int) -> dict:
 
 
 def check_activity(spec: RunSpec, out, cfg: dict) -> None:
-    """Stop on a numerical blow-up or runaway activity, naming the population, condition and mouse."""
+    """Stop on a numerical blow-up or runaway activity, naming the population or group, condition and mouse."""
     where = f"condition {spec.condition!r}, mouse {spec.mouse}"
-    for pop, ok in out.finite.items():
+    for name, ok in out.finite.items():
         if not ok:
-            raise BlowUp(f"numerical blow-up in population {pop} ({where}): membrane potential is NaN/inf; "
+            raise BlowUp(f"numerical blow-up in {name} ({where}): its state is NaN/inf; "
                          "lower sim.dt or check the weights")
-    window = cfg["sim"]["duration"] - cfg["sim"]["transient"]
-    for key, rate in rates(out.spikes, out.sizes, window).items():
-        if rate > cfg["sim"]["max_rate"]:
+    sim = cfg["sim"]
+    for key, rate in rates(out.spikes, out.sizes, (sim["transient"], sim["duration"])).items():
+        if rate > sim["max_rate"]:
             raise BlowUp(f"runaway activity in population {key[5:]} ({where}): {rate:.0f} Hz mean rate exceeds "
-                         f"sim.max_rate={cfg['sim']['max_rate']:g} Hz; check the weights")
+                         f"sim.max_rate={sim['max_rate']:g} Hz; check the weights")
 
 
-def measure(cfg: dict, spec: RunSpec, out, facts) -> dict:
-    """Every readout the circuit config asks for, for one run."""
-    ro = cfg["circuit"]["readouts"]
-    window = cfg["sim"]["duration"] - cfg["sim"]["transient"]
-    m = rates(out.spikes, out.sizes, window)
-    if ro.get("ei"):
-        m.update(ei_ratio(out.conductances, facts.reversal, ro["ei"]))
-    for name, pw in (ro.get("pathways") or {}).items():
-        pre = cfg["circuit"]["connections"][pw["connection"]]["pre"]
-        m.update(pathway_strength(spec.values, name, pw["connection"], pw.get("gain"), pre))
-    if ro.get("anxiety_drive"):
-        beh = ro["behaviour"]
-        m.update(anxiety_behaviour(m[f"rate_{ro['anxiety_drive']}"], beh["D50_hz"], beh["k_hz"]))
-    if ro.get("object_recognition"):
-        obj = ro["object_recognition"]
-        pop = obj["population"]
-        m.update(discrimination_index(out.spikes[pop], out.sizes[pop], facts.info["object_windows"], obj["di_max"]))
+def measure(cfg: dict, spec: RunSpec, out, facts, windows: dict) -> dict:
+    """Every readout of the circuit config for one run (per epoch where a readout is), and its time series."""
+    circuit = cfg["circuit"]
+    m = {}
+    for epoch, window in windows.items():
+        view = readouts.View(out.spikes, out.sizes, window, out.conductances, facts.reversal, spec.values, circuit,
+                             windows, {})
+        for _, readout, rspec in readouts.instances(circuit):
+            if epoch == ANALYSED or readout.per_epoch:
+                view.measures.update(readout.compute(rspec, view))
+        m.update(view.measures if epoch == ANALYSED else {f"{k}@{epoch}": v for k, v in view.measures.items()})
+    m.update(spec.stage.get("measures", {}))
+    t, binned = binned_rates(out.spikes, out.sizes, cfg["sim"]["duration"], cfg["sim"]["rate_bin"])
+    series = {f"rate_{p}": ("time", t, r) for p, r in binned.items()}
+    series.update({f"{name.replace('.', '_')}": (f"time_{name.split('.')[0]}", tt, y)
+                   for name, (tt, y) in out.traces.items()})
+    series.update({f"stage_{name}": ("day", d, y) for name, (d, y) in spec.stage.get("series", {}).items()})
+    m["_series"] = series
     return m
 
 
-def _steps(library: dict, entries: list, condition: str) -> list[dict]:
-    steps = []
-    for entry in entries:
-        name, overrides = (entry, {}) if isinstance(entry, str) else next(iter(entry.items()))
-        if name not in library:
-            raise ValueError(f"experiment.conditions.{condition}: unknown manipulation {name!r} "
-                             f"(known: {', '.join(sorted(library))})")
-        steps += [{**step, **(overrides or {})} for step in library[name]]
-    return steps
-
-
-def _stream(cfg: dict, condition: str) -> int:
-    """Which animals a simulated condition holds: 0 for all in a within design, else its own per condition."""
+def _stream(cfg: dict, condition: str, cohort: int) -> int:
+    """Which animals a simulated condition of a cohort holds: one stream per cohort in a within design, else
+    one per (cohort, condition)."""
+    simulated = [c for c, s in cfg["experiment"]["conditions"].items() if "select" not in s]
     if cfg["experiment"].get("design", "between") == "within":
-        return 0
-    simulated = [c for c, s in cfg["experiment"]["conditions"].items() if "select" not in (s or {})]
-    return simulated.index(condition)
+        return cohort
+    return cohort * len(simulated) + simulated.index(condition)
 
 
 def _animal(cfg: dict, spec: RunSpec) -> int:
-    return _stream(cfg, spec.condition) * 1_000_000 + spec.mouse
+    k = list(cfg["experiment"]["cohorts"]).index(spec.cohort)
+    return _stream(cfg, spec.condition, k) * 1_000_000 + spec.mouse % int(cfg["n_mice"])
 
 
-def _select(conditions: dict, rows: list[dict], n_mice: int) -> list[dict]:
+def _select(conditions: dict, rows: list[dict]) -> list[dict]:
     """Add the rows of selected conditions, in config order (a selection may use an earlier one)."""
     by_condition: dict[str, list[dict]] = {}
     for r in rows:
         by_condition.setdefault(r["condition"], []).append(r)
     for name, spec in conditions.items():
-        sel = (spec or {}).get("select")
+        sel = spec.get("select")
         if not sel:
             continue
         source = by_condition[sel["from"]]

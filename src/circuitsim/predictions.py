@@ -11,7 +11,9 @@ A prediction in an experiment config names a measure, the conditions it compares
 * ``trend``: Spearman correlation between a numeric ``levels`` value per condition and the measure over all
   mice; held when the CI is on the ``direction`` side of 0.
 
-Pairing is automatic: two conditions holding the same virtual animals are compared mouse by mouse.
+Pairing is automatic: two conditions holding the same virtual animals are compared mouse by mouse. With
+``each_cohort: true`` the prediction is also checked within every cohort (e.g. each sex) and holds only if it holds
+in all of them; the pooled effect is reported, each cohort's verdict and effect are in ``detail.cohorts``.
 """
 
 from __future__ import annotations
@@ -43,6 +45,16 @@ class Outcome:
 
 def evaluate(spec: dict, table, seed: int, n_boot: int) -> Outcome:
     """Check one prediction against a :class:`circuitsim.results.Results` table."""
+    outcome = _evaluate(spec, table, seed, n_boot)
+    if spec.get("each_cohort") and len(table.cohorts) > 1:
+        per = {c: _evaluate(spec, table.cohort(c), seed, n_boot) for c in table.cohorts}
+        outcome.detail["cohorts"] = {c: {"held": o.held, "effect": o.effect, "ci_low": o.ci_low,
+                                         "ci_high": o.ci_high, "n": o.n} for c, o in per.items()}
+        outcome.held = outcome.held and all(o.held for o in per.values())
+    return outcome
+
+
+def _evaluate(spec: dict, table, seed: int, n_boot: int) -> Outcome:
     kind = spec["kind"]
     measure = spec["measure"]
     rng = np.random.default_rng(seed)

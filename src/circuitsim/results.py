@@ -17,28 +17,44 @@ import xarray as xr
 
 
 class Results:
-    """Measures as an ``xarray.Dataset`` with dims (condition, mouse)."""
+    """Measures as an ``xarray.Dataset`` with dims (condition, mouse); time series as ``ts_<name>`` with a third
+    dim (``time``, ``time_<group>`` in s, or ``day``). ``mouse`` runs over every cohort's mice and carries the
+    ``cohort`` coordinate."""
 
     def __init__(self, dataset: xr.Dataset):
         self.dataset = dataset
 
     @classmethod
-    def from_rows(cls, rows: list[dict], conditions: list[str], n_mice: int, attrs: dict) -> "Results":
-        measures = sorted({k for r in rows for k in r} - {"condition", "mouse", "animal", "seed"})
-        shape = (len(conditions), n_mice)
+    def from_rows(cls, rows: list[dict], conditions: list[str], cohorts: list[str], n_mice: int,
+                  attrs: dict) -> "Results":
+        """``rows``: one dict per (condition, mouse) with its measures and optionally ``_series``
+        ({name: (dim, coordinate values, values)})."""
+        skip = {"condition", "mouse", "cohort", "animal", "seed", "_series"}
+        measures = sorted({k for r in rows for k in r} - skip)
+        shape = (len(conditions), n_mice * len(cohorts))
         data = {m: np.full(shape, np.nan) for m in measures}
         animal = np.full(shape, -1, dtype=np.int64)
         seed = np.full(shape, -1, dtype=np.int64)
         index = {c: k for k, c in enumerate(conditions)}
+        series: dict = {}
         for r in rows:
             c, m = index[r["condition"]], r["mouse"]
             for key in measures:
                 data[key][c, m] = r.get(key, np.nan)
             animal[c, m], seed[c, m] = r["animal"], r["seed"]
+            for name, (dim, coord, values) in (r.get("_series") or {}).items():
+                if name not in series:
+                    series[name] = (dim, np.asarray(coord), np.full(shape + (len(coord),), np.nan))
+                series[name][2][c, m] = values
+        coords = {"condition": list(conditions), "mouse": np.arange(shape[1]),
+                  "cohort": ("mouse", np.repeat(np.asarray(cohorts, dtype=str), n_mice))}
+        for name, (dim, coord, _) in series.items():
+            coords.setdefault(dim, coord)
         ds = xr.Dataset(
             {**{m: (("condition", "mouse"), v) for m, v in data.items()},
+             **{f"ts_{name}": (("condition", "mouse", dim), v) for name, (dim, _, v) in series.items()},
              "animal": (("condition", "mouse"), animal), "seed": (("condition", "mouse"), seed)},
-            coords={"condition": list(conditions), "mouse": np.arange(n_mice)},
+            coords=coords,
             attrs=attrs,
         )
         return cls(ds)
@@ -49,23 +65,41 @@ class Results:
 
     @property
     def measures(self) -> list[str]:
-        return [str(v) for v in self.dataset.data_vars if v not in ("animal", "seed")]
+        return [str(v) for v, da in self.dataset.data_vars.items()
+                if da.dims == ("condition", "mouse") and v not in ("animal", "seed")]
 
-    def values(self, condition: str, measure: str) -> np.ndarray:
-        """The measure over the mice that condition holds, in mouse order."""
+    @property
+    def series(self) -> list[str]:
+        """Names of the stored time series (``ts_<name>`` variables, without the prefix)."""
+        return [str(v)[3:] for v in self.dataset.data_vars if str(v).startswith("ts_")]
+
+    @property
+    def cohorts(self) -> list[str]:
+        return list(dict.fromkeys(str(c) for c in self.dataset["cohort"].values))
+
+    def values(self, condition: str, measure: str, cohort: str | None = None) -> np.ndarray:
+        """The measure over the mice that condition holds (of one cohort, or all), in mouse order."""
         if condition not in self.conditions:
             raise KeyError(f"condition {condition!r} not in results (have: {', '.join(self.conditions)})")
         if measure not in self.measures:
             raise KeyError(f"measure {measure!r} not in results (have: {', '.join(self.measures)})")
+        return self.dataset[measure].sel(condition=condition).values[self._held(condition, cohort)]
+
+    def animals(self, condition: str, cohort: str | None = None) -> np.ndarray:
+        return self.dataset["animal"].sel(condition=condition).values[self._held(condition, cohort)]
+
+    def _held(self, condition: str, cohort: str | None) -> np.ndarray:
         held = self.dataset["animal"].sel(condition=condition).values >= 0
-        return self.dataset[measure].sel(condition=condition).values[held]
+        if cohort is not None:
+            held &= self.dataset["cohort"].values == cohort
+        return held
 
-    def animals(self, condition: str) -> np.ndarray:
-        a = self.dataset["animal"].sel(condition=condition).values
-        return a[a >= 0]
+    def same_animals(self, a: str, b: str, cohort: str | None = None) -> bool:
+        return np.array_equal(self.animals(a, cohort), self.animals(b, cohort))
 
-    def same_animals(self, a: str, b: str) -> bool:
-        return np.array_equal(self.animals(a), self.animals(b))
+    def cohort(self, name: str) -> "CohortView":
+        """The same table restricted to one cohort's mice (for predictions asked per cohort)."""
+        return CohortView(self, name)
 
     def save(self, path: Path) -> None:
         """Write atomically: a temporary file renamed into place once complete."""
@@ -78,6 +112,19 @@ class Results:
     def load(cls, path: Path) -> "Results":
         with xr.open_dataset(path, engine="h5netcdf") as ds:
             return cls(ds.load())
+
+
+class CohortView:
+    """A Results table seen through one cohort: ``values`` and ``same_animals`` of that cohort's mice only."""
+
+    def __init__(self, results: Results, cohort: str):
+        self.results, self.name = results, cohort
+
+    def values(self, condition: str, measure: str) -> np.ndarray:
+        return self.results.values(condition, measure, self.name)
+
+    def same_animals(self, a: str, b: str) -> bool:
+        return self.results.same_animals(a, b, self.name)
 
 
 def provenance(cfg_yaml: str, seed: int) -> dict:

@@ -18,13 +18,14 @@ import contextlib
 import fcntl
 import gc
 import hashlib
+import inspect
 import json
 import multiprocessing
 import os
 import shutil
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import brian2 as b2
@@ -59,22 +60,25 @@ def compile_args(brian_defaults: list[str]) -> list[str]:
 
 @dataclass
 class RunSpec:
-    """One simulation: a virtual mouse in a condition."""
+    """One simulation: a virtual mouse (of a cohort) in a condition."""
 
     condition: str
-    mouse: int
+    mouse: int  # index over every cohort's mice
     seed: int  # Brian2 random seed: connectivity, initial state, Poisson input
     values: dict  # every run parameter of the circuit
+    cohort: str = "all"
+    stage: dict = field(default_factory=dict)  # what a pre-network stage left: {"measures": {}, "series": {}}
 
 
 @dataclass
 class RunOutput:
-    """What one run leaves for the readouts: spikes after the transient and time-mean conductances."""
+    """What one run leaves for the readouts: spikes, time-mean conductances and state traces."""
 
-    spikes: dict  # population -> (neuron indices, spike times in s), t >= transient only
+    spikes: dict  # population -> (neuron indices, spike times in s), whole run
     sizes: dict  # population -> number of neurons
     conductances: dict  # population -> {channel: per-neuron time-mean effective conductance (S)}, analysed window
-    finite: dict  # population -> bool, last membrane potentials (and conductance means) all finite
+    finite: dict  # population or group -> bool, last state (and conductance means) all finite
+    traces: dict = field(default_factory=dict)  # "<group>.<variable>" -> (times in s, mean over elements)
     timing: dict = None  # seconds: "run" (whole run, reading results included), "loop" (simulation loop only)
 
 
@@ -87,21 +91,40 @@ class CircuitFacts:
     info: dict
 
 
-def simulate(cfg: dict, runs: list[RunSpec], workdir: Path) -> tuple[list[RunOutput], CircuitFacts]:
-    """Run every spec; outputs are in the order of ``runs``."""
+@contextlib.contextmanager
+def session(cfg: dict):
+    """Build the circuit once and yield a :class:`Session`: its run parameters and facts, and ``run(specs)``.
+
+    ``cpp_standalone``: compiled into the build cache (under a file lock held while the session is open) and
+    every run is a run of that binary. ``runtime``: the circuit built here serves the parameter registry; each run
+    rebuilds it with its own seed.
+    """
     sim = cfg["sim"]
     if sim["device"] == "cpp_standalone":
-        return _standalone(cfg, runs, workdir)
-    if sim["device"] == "runtime":
-        return _runtime(cfg, runs)
-    raise ValueError(f"sim.device: {sim['device']!r} is not one of cpp_standalone, runtime")
+        with _standalone_session(cfg) as s:
+            yield s
+    elif sim["device"] == "runtime":
+        b2.set_device("runtime")
+        b2.prefs.codegen.target = "numpy"
+        circuit = _build(cfg)
+        yield Session(circuit.parameters, _facts(circuit), lambda runs: _runtime(cfg, runs))
+    else:
+        raise ValueError(f"sim.device: {sim['device']!r} is not one of cpp_standalone, runtime")
+
+
+@dataclass
+class Session:
+    """A built circuit: what planning needs (run parameters, facts) and how to run specs on it."""
+
+    parameters: dict
+    facts: "CircuitFacts"
+    run: object  # callable: list[RunSpec] -> list[RunOutput], in order
 
 
 def _build(cfg: dict) -> Circuit:
-    b2.defaultclock.dt = cfg["sim"]["dt"] * b2.second  # one clock for every object (fixed code order)
+    b2.defaultclock.dt = cfg["sim"]["dt"] * b2.second  # neurons share one clock (fixed code order)
     library = {"cells": cfg["cells"], "receptors": cfg["receptors"]}
-    circuit = builder(cfg["circuit"]["name"])(cfg["circuit"], library, cfg["sim"])
-    return circuit
+    return builder(cfg["circuit"]["name"])(cfg["circuit"], library, cfg["sim"])
 
 
 def _facts(circuit: Circuit) -> CircuitFacts:
@@ -114,30 +137,31 @@ def _facts(circuit: Circuit) -> CircuitFacts:
 
 def _collect(circuit: Circuit, sim: dict) -> RunOutput:
     transient = sim["transient"]
-    spikes, finite, conductances = {}, {}, {}
+    spikes, finite, conductances, traces = {}, {}, {}, {}
     for name, mon in circuit.spike_monitors.items():
-        t = np.asarray(mon.t[:] / b2.second)
-        i = np.asarray(mon.i[:])
-        keep = t >= transient
-        spikes[name] = (i[keep].astype(np.int32), t[keep])
+        spikes[name] = (np.asarray(mon.i[:]).astype(np.int32), np.asarray(mon.t[:] / b2.second))
         v = np.asarray(circuit.populations[name].group.v[:] / b2.volt)
         finite[name] = bool(np.all(np.isfinite(v)))
     for name in circuit.recorded:
         pop = circuit.populations[name]
         conductances[name] = time_means(pop.group, pop.receptors, sim["duration"] - transient)
         finite[name] = finite.get(name, True) and all(np.all(np.isfinite(g)) for g in conductances[name].values())
-    return RunOutput(spikes, {p: len(pop.group) for p, pop in circuit.populations.items()}, conductances, finite)
+    for group, (mon, variables) in circuit.state_monitors.items():
+        t = np.asarray(mon.t[:] / b2.second)
+        for var in variables:
+            values = np.asarray(getattr(mon, var)[:], dtype=float)  # (elements, times), SI
+            traces[f"{group}.{var}"] = (t, values.mean(axis=0) if values.size else np.zeros(len(t)))
+            finite[group] = finite.get(group, True) and bool(np.all(np.isfinite(values)))
+    return RunOutput(spikes, {p: len(pop.group) for p, pop in circuit.populations.items()}, conductances, finite,
+                     traces)
 
 
 # --------------------------------------------------------------------------------------------- runtime
-def _runtime(cfg: dict, runs: list[RunSpec]):
-    b2.set_device("runtime")
-    b2.prefs.codegen.target = "numpy"
-    pairs = _map(_runtime_one, [(cfg, r) for r in runs], int(cfg["sim"]["n_jobs"]))
-    return [out for out, _ in pairs], pairs[0][1]
+def _runtime(cfg: dict, runs: list[RunSpec]) -> list[RunOutput]:
+    return _map(_runtime_one, [(cfg, r) for r in runs], int(cfg["sim"]["n_jobs"]))
 
 
-def _runtime_one(args) -> tuple[RunOutput, CircuitFacts]:
+def _runtime_one(args) -> RunOutput:
     cfg, run = args
     started = time.perf_counter()
     b2.seed(run.seed)
@@ -148,7 +172,7 @@ def _runtime_one(args) -> tuple[RunOutput, CircuitFacts]:
     loop = time.perf_counter() - loop
     out = _collect(circuit, cfg["sim"])
     out.timing = {"run": time.perf_counter() - started, "loop": loop}
-    return out, _facts(circuit)
+    return out
 
 
 # ------------------------------------------------------------------------------------------ standalone
@@ -164,23 +188,26 @@ def build_key(cfg: dict) -> str:
             return [strip(v) for v in node]
         return node
 
-    keys = ("name", "mg", "populations", "connections", "record_conductances",
+    keys = ("name", "mg", "populations", "connections", "record_conductances", "signals",
             *getattr(circuit_module(cfg["circuit"]["name"]), "STRUCTURAL_KEYS", ()))
     circuit = {k: v for k, v in cfg["circuit"].items() if k in keys}
     circuit = strip(circuit)
     sim = {k: cfg["sim"][k] for k in ("dt", "duration", "transient", "scale")}
     payload = json.dumps({"circuit": circuit, "cells": cfg["cells"], "receptors": cfg["receptors"], "sim": sim,
-                          "brian2": b2.__version__, "source": _source_digest()}, sort_keys=True, default=str)
+                          "brian2": b2.__version__, "source": _source_digest(cfg["circuit"]["name"])},
+                         sort_keys=True, default=str)
     return f"{cfg['circuit']['name']}-{hashlib.sha256(payload.encode()).hexdigest()[:16]}"
 
 
-_RUN_TIME_KEYS = {"weights"}
+_RUN_TIME_KEYS = {"weights", "default"}  # connection and background weights, input-slot defaults
 
 
-def _source_digest() -> str:
+def _source_digest(circuit: str) -> str:
     root = Path(__file__).parent
     h = hashlib.sha256()
-    for path in sorted([root / "simulate.py", *(root / "parts").rglob("*.py"), *(root / "circuits").rglob("*.py")]):
+    own = Path(inspect.getsourcefile(circuit_module(circuit)))  # a circuit module may live outside the package
+    for path in sorted({root / "simulate.py", *(root / "parts").rglob("*.py"), *(root / "circuits").rglob("*.py"),
+                        own}):
         h.update(path.read_bytes())
     return h.hexdigest()[:16]
 
@@ -215,7 +242,8 @@ def standalone_device(build_dir: Path):
         gc.collect()  # free auto-generated object names: the next build in this process generates the same code
 
 
-def _standalone(cfg: dict, runs: list[RunSpec], workdir: Path):
+@contextlib.contextmanager
+def _standalone_session(cfg: dict):
     cache = Path(os.path.expanduser(cfg["sim"]["build_cache"])).resolve()
     build_dir = cache / build_key(cfg)
     with _locked(build_dir.with_suffix(".lock")), standalone_device(build_dir):
@@ -226,17 +254,16 @@ def _standalone(cfg: dict, runs: list[RunSpec], workdir: Path):
             circuit.network.run(cfg["sim"]["duration"] * b2.second, namespace={})
             _sort_clock_starts(b2.device)
             b2.device.build(directory=str(build_dir), compile=True, run=False, with_output=False, clean=False)
-            build_time = time.perf_counter() - started
-            _STANDALONE.update(circuit=circuit, build_dir=build_dir, cfg=cfg, token=uuid.uuid4().hex[:12])
-            outputs = _map(_standalone_one, runs, int(cfg["sim"]["n_jobs"]))
             facts = _facts(circuit)
-            facts.info["build_seconds"] = build_time
+            facts.info["build_seconds"] = time.perf_counter() - started
+            _STANDALONE.update(circuit=circuit, build_dir=build_dir, cfg=cfg, token=uuid.uuid4().hex[:12])
+            yield Session(circuit.parameters, facts, lambda runs: _map(_standalone_one, runs,
+                                                                         int(cfg["sim"]["n_jobs"])))
         finally:
             for folder in (build_dir / "results").glob(f"{_STANDALONE.get('token')}-*"):
                 shutil.rmtree(folder, ignore_errors=True)
             _STANDALONE.clear()
             circuit = None
-    return outputs, facts
 
 
 def _sort_clock_starts(device) -> None:

@@ -2,23 +2,15 @@
 
 4,000 leaky integrate-and-fire cells (3,200 excitatory, 800 inhibitory; AdEx cells with DeltaT 0, a 0, b 0),
 random connectivity p = 0.02, single-exponential conductances (receptors with tau_rise 0), and a constant
-drive current to every cell, as in the Brian2 COBA benchmark script (J Comput Neurosci 23:349, 2007).
+drive current to every cell (an input slot ``I_drive`` whose default is the drive), as in the Brian2 COBA benchmark script (J Comput Neurosci 23:349, 2007).
 Numbers: configs/circuit/coba.yaml. Used by ``benchmarks/coba.py`` to time circuitsim against NEST and C.
 """
 
 from __future__ import annotations
 
 from ..parts.network import Circuit, assemble
-from ..parts.units import quantity
-
-STRUCTURAL_KEYS = ("drive",)  # compiled into the binary besides populations and connections
 
 
 def build(circuit_cfg: dict, library: dict, sim: dict) -> Circuit:
-    """Assemble the populations and projections; every cell gets the constant drive ``I_ext``."""
-    circuit = assemble("coba", circuit_cfg, library["cells"], library["receptors"], scale=sim["scale"])
-    drive = quantity(circuit_cfg["drive"], "pA", "circuit.drive")
-    for pop in circuit.populations.values():
-        pop.group.I_ext = drive
-    circuit.info["drive_A"] = float(drive)
-    return circuit
+    """Assemble the populations and projections (the drive is the config default of each ``I_drive``)."""
+    return assemble("coba", circuit_cfg, library["cells"], library["receptors"], sim)

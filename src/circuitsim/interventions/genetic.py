@@ -11,13 +11,13 @@ from __future__ import annotations
 import numpy as np
 
 
-def scale(values: dict, rng, target: str, factor: float) -> None:
+def scale(values: dict, ctx, target: str, factor: float) -> None:
     """Multiply one run parameter (every neuron, or a shared weight) by ``factor``."""
     _require(values, target)
     values[target] = values[target] * float(factor)
 
 
-def transduce(values: dict, rng, population: str, fraction: float, set: dict | None = None,  # noqa: A002
+def transduce(values: dict, ctx, population: str, fraction: float, set: dict | None = None,  # noqa: A002
               scale: dict | None = None) -> None:
     """In a random ``fraction`` of ``population``'s neurons, set (``set``) or multiply (``scale``) gains."""
     fraction = float(fraction)
@@ -27,8 +27,8 @@ def transduce(values: dict, rng, population: str, fraction: float, set: dict | N
     for name in names:
         _require(values, name)
     size = _population_size(values, population)
-    chosen = rng.permutation(size)[: int(round(fraction * size))]
-    for var, value in (set or {}).items():
+    chosen = ctx.rng.permutation(size)[: int(round(fraction * size))]
+    for var, value in (set or {}).items():  # a value with a unit was parsed at the config boundary (SI)
         values[f"{population}.{var}"][chosen] = float(value)
     for var, factor in (scale or {}).items():
         values[f"{population}.{var}"][chosen] *= float(factor)

@@ -1,9 +1,10 @@
-"""Assemble a circuit from its config: populations, projections, background and monitors.
+"""Assemble a circuit from its config: populations, projections, background, signals and monitors.
 
-The result is a :class:`Circuit`: the Brian2 objects plus a registry of *run parameters* (synaptic and
-background weights, per-neuron gains). Run parameters are never baked into generated code; every run sets
-all of them (runtime: assignment; cpp_standalone: ``run_args``), so one compiled binary serves every
-condition, virtual mouse and sweep value.
+The result is a :class:`Circuit`: the Brian2 objects plus a registry of *run parameters*. Run parameters are
+never baked into generated code; every run sets all of them (runtime: assignment; cpp_standalone: ``run_args``),
+so one compiled binary serves every condition, virtual mouse and sweep value. Three shapes exist: a shared scalar
+(a weight), a per-element array (a gain per neuron, an input amplitude), and a time course (a protocol signal).
+A circuit module adds run parameters of its own (:meth:`Circuit.add_parameter`) for the groups it makes.
 """
 
 from __future__ import annotations
@@ -13,23 +14,24 @@ from dataclasses import dataclass, field
 import brian2 as b2
 import numpy as np
 
+from . import signals as signal_parts
 from .background import poisson_background
-from .neurons import Population, cell_parameters, make_population
+from .neurons import Population, cell_parameters, make_population, slot_parameter
 from .receptors import Receptor
 from .synapses import connect
-from .units import quantity
 
 
 @dataclass(frozen=True)
 class RunParameter:
-    """A value a run may change: a shared scalar (weights) or a per-neuron array (gains)."""
+    """A value a run may change: a shared scalar, a per-element array, or a time course (``dt`` set)."""
 
-    owner: str  # population or connection name
+    owner: str  # population, group, connection, or "signal"
     variable: str
     size: int | None  # None for a shared scalar
     unit: object  # Brian2 unit, None for dimensionless
-    default: object  # Quantity or float, or array for per-neuron values
+    default: object  # float (SI), or array for per-element values and time courses
     jitter: bool  # varies between virtual mice
+    dt: float | None = None  # sampling step (s) of a time course
 
     def with_unit(self, value):
         """``value`` (float or array, in SI) as what Brian2 expects for this variable."""
@@ -38,6 +40,10 @@ class RunParameter:
     @property
     def name(self) -> str:
         return f"{self.owner}.{self.variable}"
+
+    def fresh_default(self):
+        """The default as a new float or array (safe to modify)."""
+        return np.array(self.default, dtype=float) if self.size is not None else float(self.default)
 
 
 @dataclass
@@ -52,26 +58,59 @@ class Circuit:
     recorded: list[str]  # populations whose conductances are integrated over the analysed window
     network: b2.Network
     info: dict = field(default_factory=dict)
+    groups: dict[str, b2.NeuronGroup] = field(default_factory=dict)  # groups that are not AdEx populations
+    signals: dict[str, b2.TimedArray] = field(default_factory=dict)
+    state_monitors: dict[str, tuple] = field(default_factory=dict)  # group -> (StateMonitor, variables)
 
     def defaults(self) -> dict[str, object]:
-        """Every run parameter at its config value (a fresh copy of the per-neuron arrays)."""
-        return {k: (np.array(p.default, dtype=float) if p.size is not None else p.default)
-                for k, p in self.parameters.items()}
+        """Every run parameter at its config value (a fresh copy of the arrays)."""
+        return {k: p.fresh_default() for k, p in self.parameters.items()}
+
+    def add_parameter(self, par: RunParameter) -> None:
+        """Register a run parameter of a group the circuit module made (its value is a placeholder until a run)."""
+        if par.name in self.parameters:
+            raise ValueError(f"run parameter {par.name} is defined twice")
+        self.parameters[par.name] = par
+        if par.size is None:
+            setattr(self._owner(par), par.variable, par.with_unit(0.0))
+
+    def add_group(self, group: b2.NeuronGroup) -> None:
+        """Add a non-AdEx group (:func:`circuitsim.parts.groups.make_group`) to the network."""
+        self.groups[group.name] = group
+        self.network.add(group)
+
+    def add_objects(self, *objects) -> None:
+        self.network.add(*objects)
+
+    def record(self, group: str, variables: list[str], dt=None) -> None:
+        """Record ``variables`` of every element of ``group`` (on its clock, or every ``dt``); a run's output
+        carries their mean over elements as a time series ``<group>.<variable>``."""
+        target = self.groups[group] if group in self.groups else self.populations[group].group
+        kwargs = {"dt": dt} if dt is not None else {"clock": target.clock}
+        mon = b2.StateMonitor(target, list(variables), record=True, name=f"trace_{group}", **kwargs)
+        self.state_monitors[group] = (mon, list(variables))
+        self.network.add(mon)
 
     def variable_view(self, name: str):
+        """What Brian2's ``run_args`` takes as the key of a run parameter (a variable view or a TimedArray)."""
         par = self.parameters[name]
-        return getattr(_owner(self, par), par.variable)
+        if par.owner == signal_parts.OWNER:
+            return self.signals[par.variable]
+        return getattr(self._owner(par), par.variable)
 
     def set_values(self, values: dict) -> None:
         """Assign every run parameter (runtime device)."""
         self.check_values(values)
         for name, value in values.items():
             par = self.parameters[name]
-            setattr(_owner(self, par), par.variable, par.with_unit(value))
+            if par.owner == signal_parts.OWNER:
+                self.signals[par.variable].values[:] = np.asarray(value, dtype=float)  # read by reference
+            else:
+                setattr(self._owner(par), par.variable, par.with_unit(value))
 
     def check_values(self, values: dict[str, object]) -> None:
-        """Every run parameter given, none unknown, per-neuron arrays of the right size (Brian2 standalone
-        would silently keep build-time values for a wrongly sized array)."""
+        """Every run parameter given, none unknown, arrays of the right size (Brian2 standalone would silently
+        keep build-time values for a wrongly sized array)."""
         missing = sorted(set(self.parameters) - set(values))
         unknown = sorted(set(values) - set(self.parameters))
         if missing or unknown:
@@ -81,23 +120,33 @@ class Circuit:
             if (par.size is None and n != 1) or (par.size is not None and n != par.size):
                 raise ValueError(f"run parameter {name}: {n} values given, {par.size or 1} expected")
 
+    def _owner(self, par: RunParameter):
+        if par.owner in self.populations:
+            return self.populations[par.owner].group
+        if par.owner in self.groups:
+            return self.groups[par.owner]
+        return self.synapses[par.owner]
 
-def assemble(name: str, circuit_cfg: dict, cells: dict, receptors: dict, scale: float = 1.0,
+
+def assemble(name: str, circuit_cfg: dict, cells: dict, receptors: dict, sim: dict,
              extra_groups: dict | None = None, extra_objects: list | None = None,
-             record_from: float = 0.0) -> Circuit:
-    """Build every population and projection named in ``circuit_cfg``.
+             custom_inputs: dict | None = None) -> Circuit:
+    """Build every signal, population and projection named in ``circuit_cfg`` (units parsed already).
 
     ``extra_groups`` are input groups a circuit module made itself (e.g. a stimulus); projections may start
-    from them. Every object runs on Brian2's default clock (one clock, set by the caller).
-    ``cells`` and ``receptors`` are the shared libraries (configs/cells, configs/receptors).
-    ``scale`` shrinks every population by that factor and raises connection probabilities by its inverse
-    (capped at 1) so that mean in-degrees stay the same: small networks for fast tests.
-    The populations listed in ``record_conductances`` integrate their conductances from ``record_from``
-    (seconds, the end of the transient) on (:mod:`circuitsim.parts.recording`).
+    from them. Neurons run on Brian2's default clock. ``cells`` and ``receptors`` are the shared libraries
+    (configs/cells, configs/receptors). ``sim['scale']`` shrinks every population by that factor and raises
+    connection probabilities by its inverse (capped at 1) so that mean in-degrees stay the same: small networks
+    for fast tests. The populations listed in ``record_conductances`` integrate their conductances from
+    ``sim['transient']`` on (:mod:`circuitsim.parts.recording`). ``custom_inputs`` maps a population to the
+    equations of its custom input slots.
     """
-    mg_mM = float(quantity(circuit_cfg.get("mg", "1 mM"), "mM", f"circuit.mg") / b2.mmolar)
+    scale = sim["scale"]
+    mg_mM = float(circuit_cfg.get("mg", 1 * b2.mmolar) / b2.mmolar)
     populations: dict[str, Population] = {}
-    parameters = run_parameters(circuit_cfg, scale)
+    parameters = run_parameters(circuit_cfg, sim)
+    signals = {s: signal_parts.make_signal(s, spec["dt"], sim["duration"])
+               for s, spec in (circuit_cfg.get("signals") or {}).items()}
     objects: list = list(extra_objects or [])
     groups = dict(extra_groups or {})
     recorded = list(circuit_cfg.get("record_conductances") or [])  # names checked in circuitsim.config
@@ -111,25 +160,24 @@ def assemble(name: str, circuit_cfg: dict, cells: dict, receptors: dict, scale: 
                          for ch, kind in spec["receptors"].items()}
         bg = spec.get("background") or {}
         bg_channels = list((bg.get("weights") or {}).keys())
-        gains = list(spec.get("gains", []))
         pop = make_population(pop_name, population_size(spec, scale), subtypes, pop_receptors, mg_mM,
-                              extra_variables=gains, background_channels=bg_channels,
-                              record_from=record_from * b2.second if pop_name in recorded else None)
+                              extra_variables=list(spec.get("gains", [])), background_channels=bg_channels,
+                              record_from=sim["transient"] * b2.second if pop_name in recorded else None,
+                              inputs=spec.get("inputs"), custom_inputs=(custom_inputs or {}).get(pop_name),
+                              signals=signals)
         populations[pop_name] = pop
         groups[pop_name] = pop
         objects.append(pop.group)
         if bg_channels:
-            rate = quantity(bg["rate"], "Hz", f"{where}.background.rate")
-            objects.append(poisson_background(pop, int(bg["n_inputs"]), rate, bg_channels))
+            objects.append(poisson_background(pop, int(bg["n_inputs"]), bg["rate"], bg_channels))
 
     synapses: dict[str, b2.Synapses] = {}
     for conn_name, spec in circuit_cfg["connections"].items():
         where = f"circuit.connections.{conn_name}"
         pre = _lookup(groups, spec["pre"], "populations or inputs", where)
         post = _lookup(populations, spec["post"], "populations", where)
-        channels = list(spec["weights"].keys())
-        syn = connect(conn_name, pre, post, min(1.0, float(spec["p"]) / scale), quantity(spec["delay"], "ms", f"{where}.delay"),
-                      channels, pre_gain=spec.get("pre_gain"))
+        syn = connect(conn_name, pre, post, min(1.0, float(spec["p"]) / scale), spec["delay"],
+                      list(spec["weights"].keys()), pre_gain=spec.get("pre_gain"))
         synapses[conn_name] = syn
         objects.append(syn)
 
@@ -137,10 +185,11 @@ def assemble(name: str, circuit_cfg: dict, cells: dict, receptors: dict, scale: 
     objects += list(spike_monitors.values())
 
     # Placeholders only: every run sets the real values (see module docstring).
-    circuit = Circuit(name, populations, synapses, parameters, spike_monitors, recorded, b2.Network(objects))
+    circuit = Circuit(name, populations, synapses, parameters, spike_monitors, recorded, b2.Network(objects),
+                      signals=signals)
     for par in parameters.values():
         if par.size is None:
-            setattr(_owner(circuit, par), par.variable, par.with_unit(0.0))
+            setattr(circuit._owner(par), par.variable, par.with_unit(0.0))
     return circuit
 
 
@@ -149,37 +198,42 @@ def population_size(spec: dict, scale: float) -> int:
     return max(1, round(int(spec["n"]) * scale))
 
 
-def run_parameters(circuit_cfg: dict, scale: float = 1.0) -> dict[str, RunParameter]:
-    """Every value a run sets, with its config default; computed from the config alone (no Brian2 objects).
+def run_parameters(circuit_cfg: dict, sim: dict) -> dict[str, RunParameter]:
+    """The run parameters :func:`assemble` creates, with their config defaults (no Brian2 objects needed).
 
     Per population: a dosage ``gain_<channel>`` per receptor channel and any named ``gains`` (per neuron,
-    default 1), and the background weights ``bg_w_<channel>`` (shared). Per connection: ``w_<channel>``
-    (shared). Weights vary between virtual mice (``jitter``); gains are what manipulations change.
+    default 1), the background weights ``bg_w_<channel>`` (shared), and one per-neuron value per input slot
+    (``I_x``, or ``I_x_amp`` for a signal-driven slot; default from the config or 0). Per connection:
+    ``w_<channel>`` (shared). Per signal: ``signal.<name>``, its time course (default 0). Weights vary between
+    virtual mice (``jitter``); gains, inputs and signals are what manipulations change.
     """
     params: dict[str, RunParameter] = {}
 
-    def add(*args):
-        par = RunParameter(*args)
+    def add(*args, **kwargs):
+        par = RunParameter(*args, **kwargs)
         params[par.name] = par
 
     for pop_name, spec in circuit_cfg["populations"].items():
-        n = population_size(spec, scale)
+        n = population_size(spec, sim["scale"])
         for ch in spec["receptors"]:
             add(pop_name, f"gain_{ch}", n, None, np.ones(n), False)
         for g in spec.get("gains", []):
             add(pop_name, g, n, None, np.ones(n), False)
         for ch, w in ((spec.get("background") or {}).get("weights") or {}).items():
-            where = f"circuit.populations.{pop_name}.background.weights.{ch}"
-            add(pop_name, f"bg_w_{ch}", None, b2.siemens, float(quantity(w, "nS", where)), True)
+            add(pop_name, f"bg_w_{ch}", None, b2.siemens, float(w), True)
+        for slot, slot_spec in (spec.get("inputs") or {}).items():
+            variable = slot_parameter(slot, slot_spec)
+            if variable:
+                default = float((slot_spec or {}).get("default", 0.0))
+                add(pop_name, variable, n, b2.amp, np.full(n, default), False)
     for conn_name, spec in circuit_cfg["connections"].items():
         for ch, w in spec["weights"].items():
-            where = f"circuit.connections.{conn_name}.weights.{ch}"
-            add(conn_name, f"w_{ch}", None, b2.siemens, float(quantity(w, "nS", where)), True)
+            add(conn_name, f"w_{ch}", None, b2.siemens, float(w), True)
+    for sig, spec in (circuit_cfg.get("signals") or {}).items():
+        dt = float(spec["dt"])
+        size = signal_parts.n_samples(sim["duration"], dt)
+        add(signal_parts.OWNER, sig, size, None, np.zeros(size), False, dt)
     return params
-
-
-def _owner(circuit: Circuit, par: RunParameter):
-    return circuit.populations[par.owner].group if par.owner in circuit.populations else circuit.synapses[par.owner]
 
 
 def _lookup(table: dict, key: str, what: str, where: str):

@@ -1,6 +1,6 @@
 """Adaptive exponential integrate-and-fire (AdEx) populations (Brette & Gerstner 2005; Naud et al. 2008).
 
-    C dV/dt = -gL(V-EL) + gL*DeltaT*exp((V-VT)/DeltaT) - w + I_syn + I_ext
+    C dV/dt = -gL(V-EL) + gL*DeltaT*exp((V-VT)/DeltaT) - w + I_syn + I_<slot> + ...
     tau_w dw/dt = a(V-EL) - w;   spike at V > VT + 5*DeltaT: V <- Vr, w <- w + b, refractory t_ref
 
 A population whose cell types all have ``DeltaT`` 0 is a leaky integrate-and-fire (LIF) population: the
@@ -9,8 +9,17 @@ Mixing zero and non-zero ``DeltaT`` in one population is refused.
 
 A parameter shared by every subtype of a population is a compile-time constant; one that differs is a
 per-neuron constant, so one population can mix subtypes (BLA adapting and weakly adapting principal
-neurons, BRIEF §0.1). A population with a = b = 0 everywhere has no adaptation variable ``w``. ``I_ext`` is the slot interventions write into (optogenetic or
-chemogenetic currents); ``I_syn`` sums the population's receptor channels.
+neurons, BRIEF §0.1). A population with a = b = 0 everywhere has no adaptation variable ``w``. ``I_syn`` sums the
+population's receptor channels.
+
+Input-current slots (``I_opto``, ``I_chemo``, ``I_stim``, ...) are named in the population's config, each written by
+one part or intervention; a population has only the slots it names, so an unused slot costs nothing:
+
+* ``{}`` or ``{default: 20 pA}``: a per-neuron constant current ``I_x`` (a run parameter, e.g. a chemogenetic
+  depolarisation in expressing cells);
+* ``{signal: shock}``: ``I_x = I_x_amp * shock(t)``, a per-neuron amplitude (run parameter, 0 = not targeted)
+  times a protocol time course (:mod:`circuitsim.parts.signals`);
+* ``{custom: true}``: the circuit module supplies the equations defining ``I_x`` (e.g. a flow-dependent current).
 """
 
 from __future__ import annotations
@@ -40,15 +49,41 @@ _EQ_NAME = {"C": "Cm"}  # 'C' is Brian2's coulomb: the capacitance is Cm in the 
 REFRACTORY = "floor((t - lastspike)/dt + 0.001) < floor(t_ref/dt + 0.001)"
 
 
-def _membrane(varying: set[str], lif: bool, adapting: bool) -> str:
+def _membrane(varying: set[str], lif: bool, adapting: bool, slots: list[str]) -> str:
     """AdEx (or LIF, or non-adapting) membrane equations; only ``varying`` parameters are per-neuron."""
     spike = "" if lif else " + gL*DeltaT*exp((v - VT)/DeltaT)"
     w_term = " - w" if adapting else ""
-    lines = [f"dv/dt = (gL*(EL - v){spike}{w_term} + I_syn + I_ext)/Cm : volt (unless refractory)", "I_ext : amp"]
+    inputs = "".join(f" + {slot}" for slot in slots)
+    lines = [f"dv/dt = (gL*(EL - v){spike}{w_term} + I_syn{inputs})/Cm : volt (unless refractory)"]
     if adapting:
         lines.append("dw/dt = (a*(v - EL) - w)/tau_w : amp")
     lines += [f"{_EQ_NAME.get(k, k)} : {_SI_UNIT[k]} (constant)" for k in CELL_UNITS if k in varying]
     return "\n".join(lines) + "\n"
+
+
+def input_equations(slots: dict[str, dict], custom: dict[str, str] | None = None) -> str:
+    """Equations of a population's input slots (see the module docstring)."""
+    custom = custom or {}
+    lines = []
+    for slot, spec in slots.items():
+        spec = spec or {}
+        if spec.get("custom"):
+            if slot not in custom:
+                raise ValueError(f"input slot {slot}: marked custom but the circuit module gives no equations for it")
+            lines.append(custom[slot].strip())
+        elif spec.get("signal"):
+            lines += [f"{slot} = {slot}_amp*{spec['signal']}(t) : amp", f"{slot}_amp : amp"]
+        else:
+            lines.append(f"{slot} : amp")
+    return "".join(line + "\n" for line in lines)
+
+
+def slot_parameter(slot: str, spec: dict) -> str | None:
+    """The per-neuron run parameter of a slot (``I_x`` or ``I_x_amp``); None for a custom slot."""
+    spec = spec or {}
+    if spec.get("custom"):
+        return None
+    return f"{slot}_amp" if spec.get("signal") else slot
 
 
 def cell_parameters(spec: dict, where: str) -> dict:
@@ -69,6 +104,7 @@ class Population:
     subtype_of: np.ndarray  # index into ``subtypes`` for every neuron
     subtypes: list[str] = field(default_factory=list)
     cell_params: list[dict] = field(default_factory=list)  # AdEx parameters of each subtype
+    inputs: dict = field(default_factory=dict)  # input-current slot -> its config spec
 
     def cell_values(self, key: str):
         """One AdEx parameter for every neuron (a Quantity array), whether it is compiled in or per-neuron."""
@@ -86,6 +122,9 @@ def make_population(
     extra_variables: list[str] = (),
     background_channels: list[str] = (),
     record_from=None,
+    inputs: dict[str, dict] | None = None,
+    custom_inputs: dict[str, str] | None = None,
+    signals: dict | None = None,
 ) -> Population:
     """Create an AdEx NeuronGroup of ``n`` cells.
 
@@ -94,7 +133,8 @@ def make_population(
     gains other parts refer to (e.g. a presynaptic efficacy ``rf_gain``); ``background_channels`` get a
     shared background weight ``bg_w_<channel>`` that a run sets (see :mod:`circuitsim.parts.background`).
     With ``record_from`` (a time) every channel's conductance is integrated from then on
-    (:mod:`circuitsim.parts.recording`).
+    (:mod:`circuitsim.parts.recording`). ``inputs`` names the input-current slots (module docstring);
+    ``custom_inputs`` gives the equations of custom slots, ``signals`` the circuit's time courses by name.
     """
     delta_t = [float(params["DeltaT"]) for _, _, params in subtypes]
     lif = all(d == 0 for d in delta_t)
@@ -105,7 +145,8 @@ def make_population(
     varying = {k for k in CELL_UNITS if len({float(params[k]) for _, _, params in subtypes}) > 1}
     if not adapting:
         varying -= {"a", "b", "tau_w"}
-    membrane = _membrane(varying, lif, adapting)
+    inputs = dict(inputs or {})
+    membrane = _membrane(varying, lif, adapting, list(inputs)) + input_equations(inputs, custom_inputs)
     channels = "".join(r.equations() for r in receptors.values())
     i_syn = " + ".join(r.current() for r in receptors.values()) or "0*amp"
     extras = "".join(f"{v} : 1\n" for v in extra_variables)
@@ -116,7 +157,7 @@ def make_population(
     if record_from is not None:
         extras += recording.integral_equations(receptors)
     eqs = b2.Equations(membrane + channels + f"I_syn = {i_syn} : amp\n" + extras)
-    namespace = {"Mg": mg_mM * b2.mmolar}
+    namespace = {"Mg": mg_mM * b2.mmolar, **(signals or {})}
     if record_from is not None:
         namespace[recording.WINDOW_START] = record_from
     for r in receptors.values():
@@ -136,9 +177,12 @@ def make_population(
         setattr(group, f"gain_{r}", 1.0)
     for v in extra_variables:
         setattr(group, v, 1.0)
+    for slot, spec in inputs.items():  # every run sets them; 0 until then
+        if slot_parameter(slot, spec):
+            setattr(group, slot_parameter(slot, spec), 0 * b2.amp)
     group.v = "EL + rand()*(VT - EL)"
     return Population(name, group, dict(receptors), subtype_of, [s for s, _, _ in subtypes],
-                      [params for _, _, params in subtypes])
+                      [params for _, _, params in subtypes], inputs)
 
 
 def _split_counts(n: int, fractions: list[float]) -> list[int]:

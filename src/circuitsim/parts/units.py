@@ -1,7 +1,12 @@
-"""Parse unit strings from configs ("0.6 nS", "20 ms") into Brian2 quantities."""
+"""Parse unit strings from configs ("0.6 nS", "20 ms") into Brian2 quantities, once, at the config boundary.
+
+:func:`parse_tree` turns every ``"<number> <unit>"`` string of a config tree into a Brian2 Quantity and checks
+its dimensions against the units declared for its key; parts and readouts then use the quantities as they are.
+"""
 
 from __future__ import annotations
 
+import fnmatch
 import re
 
 import brian2
@@ -21,8 +26,14 @@ class UnitError(ValueError):
 def quantity(value, expected: str | None = None, where: str = "value"):
     """Turn ``"0.6 nS"`` into ``0.6*nS``; check its dimensions against the unit named in ``expected``.
 
-    A bare number is accepted only when ``expected`` is None or "1" (dimensionless).
+    A bare number is accepted only when ``expected`` is None or "1" (dimensionless). A value that is already a
+    Quantity (parsed at the boundary) is only checked.
     """
+    if isinstance(value, brian2.Quantity) and not brian2.get_dimensions(value).is_dimensionless:
+        if expected not in (None, "1") and not brian2.have_same_dimensions(
+                value, eval(expected, {"__builtins__": {}}, _UNITS)):  # noqa: S307
+            raise UnitError(f"{where}: {value!r} should be in units of {expected}")
+        return value
     if isinstance(value, bool):
         raise UnitError(f"{where}: {value!r} is not a number")
     if isinstance(value, (int, float)):
@@ -48,3 +59,36 @@ def quantity(value, expected: str | None = None, where: str = "value"):
         if not brian2.have_same_dimensions(q, want):
             raise UnitError(f"{where}: {value!r} should be in units of {expected}")
     return q
+
+
+def parse_tree(tree, declared: dict[str, str], path: str = ""):
+    """A copy of ``tree`` (dicts and lists) with every unit string parsed into a Quantity.
+
+    ``declared`` maps key patterns (dotted paths, ``*`` for any one part, list items by index) to the unit a
+    value there must carry: a declared key with a bare number or a value of other dimensions is an error. Unit
+    strings at undeclared keys are parsed without a dimension check (text that is no unit stays text); other
+    values are left as they are.
+    """
+    if isinstance(tree, dict):
+        return {k: parse_tree(v, declared, f"{path}.{k}" if path else str(k)) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [parse_tree(v, declared, f"{path}.{k}") for k, v in enumerate(tree)]
+    unit = declared_unit(path, declared)
+    if unit is not None and (isinstance(tree, str) or (isinstance(tree, (int, float)) and not isinstance(tree, bool))):
+        return quantity(tree, unit, path)
+    if isinstance(tree, str) and _NUMBER_UNIT.match(tree) and _NUMBER_UNIT.match(tree).group(2).strip():
+        try:
+            return quantity(tree, None, path)
+        except UnitError:  # text that only looks like a number and a unit ("2 mice") stays text
+            return tree
+    return tree
+
+
+def declared_unit(path: str, declared: dict[str, str]) -> str | None:
+    """The unit declared for a dotted ``path`` (first matching pattern whose parts all match), or None."""
+    parts = path.split(".")
+    for pattern, unit in declared.items():
+        pat = pattern.split(".")
+        if len(pat) == len(parts) and all(fnmatch.fnmatchcase(p, q) for p, q in zip(parts, pat)):
+            return unit
+    return None

@@ -15,16 +15,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-LABELS = {
-    "rate_bla_pn": "BLA PN (Hz)", "rate_cel_rf": "CeL RF (Hz)", "rate_cel_lf": "CeL LF (Hz)",
-    "rate_cem": "CeM output (Hz)", "syn_bla_rf": "BLA→RF (nS/spike)", "syn_bla_lf": "BLA→LF (nS/spike)",
-    "open_arm_pct": "open-arm time (%)", "social_pref": "social preference", "immobility_pct": "immobility (%)",
-    "object_di": "object discrimination", "ei_bla_pn": "BLA E/I", "anxiety_drive": "anxiety drive D (Hz)",
-}
-
-
-def condition_figure(results, measures: list[str], title: str, stem: Path, seed: int = 0) -> list[Path]:
-    """Draw and save ``stem``.png and ``stem``.svg; returns the paths."""
+def condition_figure(results, measures: list[str], title: str, stem: Path, seed: int = 0,
+                     labels: dict | None = None) -> list[Path]:
+    """Draw and save ``stem``.png and ``stem``.svg; returns the paths. ``labels``: panel title per measure
+    (from the readouts' catalogue, :func:`circuitsim.readouts.catalogue`)."""
+    labels = labels or {}
     plt.style.use("circuitsim.styles.talk")
     conditions = results.conditions
     cols = min(5, max(1, -(-len(measures) // 2)))
@@ -49,7 +44,7 @@ def condition_figure(results, measures: list[str], title: str, stem: Path, seed:
             xs, ys = np.array([p[0] for p in points]), np.array([p[1] for p in points])
             ax.plot(xs, ys, color="0.8", lw=0.5, zorder=1)
         ax.set_xticks(range(len(conditions)), conditions, rotation=60, ha="right", fontsize=8)
-        ax.set_title(LABELS.get(measure, measure))
+        ax.set_title(labels.get(measure, measure))
     for ax in list(axes.flat)[len(measures):]:
         ax.set_visible(False)
     fig.suptitle(title)

@@ -1,9 +1,11 @@
 """Regenerate the curated talk figures in ``figures/`` from their stored source tables.
 
-    python -m circuitsim.plotting.talk                      # redraw every figures/<name>.png/.svg from <name>.csv
+    python -m circuitsim.plotting.talk                      # redraw every figures/<experiment>.png/.svg from its .csv
     python -m circuitsim.plotting.talk outputs/.../results.nc  # store a run's table as figures/<experiment>.csv, redraw
 
-Each figure has a caption in figures/README.md and the table it was drawn from (one row per condition x mouse).
+A table ``<name>.csv`` is drawn as the experiment ``<name>`` defines its figure (title, measures; labels from its
+circuit's readouts). Each figure has a caption in figures/README.md and the table it was drawn from (one row per
+condition x mouse).
 """
 
 from __future__ import annotations
@@ -18,20 +20,12 @@ import yaml
 from ..results import Results
 from .conditions import condition_figure
 
-FIGURES = {  # name -> (title, measures)
-    "grik4_rescue": ("Grik4 overexpression and its BLA-only normalisation",
-                     ["rate_bla_pn", "rate_cel_rf", "rate_cel_lf", "rate_cem", "syn_bla_rf", "syn_bla_lf",
-                      "open_arm_pct", "social_pref", "immobility_pct", "object_di"]),
-    "grik4_high_anxiety": ("Grik4 reduction in high-anxiety wild-type mice",
-                           ["rate_bla_pn", "rate_cel_rf", "rate_cem", "syn_bla_rf", "open_arm_pct", "social_pref"]),
-}
-
 
 def store(results_path: Path, folder: Path) -> Path:
     """Write a run's measures as a tidy CSV (condition, mouse, measures...) named after its experiment."""
     results = Results.load(results_path)
     name = _experiment_name(results)
-    table = results.dataset.to_dataframe().reset_index()
+    table = results.dataset[["animal", "seed", *results.measures]].to_dataframe().reset_index()
     table = table[table["animal"] >= 0]
     path = folder / f"{name}.csv"
     table.to_csv(path, index=False, float_format="%.6g")
@@ -39,20 +33,31 @@ def store(results_path: Path, folder: Path) -> Path:
 
 
 def redraw(folder: Path) -> list[Path]:
-    """Draw every known figure whose table is in ``folder``."""
+    """Draw the figure of every experiment whose table is in ``folder``."""
+    from hydra import compose, initialize_config_module
+
+    from ..__main__ import labels
+    from ..config import prepare
+
     drawn = []
-    for name, (title, measures) in FIGURES.items():
-        table_path = folder / f"{name}.csv"
-        if table_path.exists():
-            drawn += condition_figure(_from_table(table_path), measures, title, folder / name)
+    for table_path in sorted(folder.glob("*.csv")):
+        with initialize_config_module(version_base="1.3", config_module="circuitsim.configs"):
+            c = prepare(compose("config", overrides=[f"experiment={table_path.stem}"]))
+        exp = c["experiment"]
+        results = _from_table(table_path)
+        measures = exp.get("figure", {}).get("measures") or results.measures
+        drawn += condition_figure(results, measures, exp.get("title", exp["name"]), folder / table_path.stem,
+                                  labels=labels(c))
     return drawn
 
 
 def _from_table(path: Path) -> Results:
     table = pd.read_csv(path)
     conditions = list(dict.fromkeys(table["condition"]))
-    rows = table.to_dict("records")
-    return Results.from_rows(rows, conditions, int(table["mouse"].max()) + 1, attrs={})
+    cohorts = list(dict.fromkeys(table["cohort"])) if "cohort" in table else ["all"]
+    rows = table.drop(columns=["cohort"], errors="ignore").to_dict("records")
+    n_mice = (int(table["mouse"].max()) + 1) // len(cohorts)
+    return Results.from_rows(rows, conditions, cohorts, n_mice, attrs={})
 
 
 def _experiment_name(results: Results) -> str:

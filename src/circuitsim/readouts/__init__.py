@@ -1,5 +1,79 @@
-"""Observation models: they take a run's activity (and static circuit facts) in and return numbers.
+"""Observation models, as a registry: each takes a run's activity (and static circuit facts) in and returns numbers.
 
-They never change a circuit. Each function returns a dict of named measures for one run; the
-Results table (:mod:`circuitsim.results`) gathers them over conditions and virtual mice.
+They never change a circuit. A circuit config lists its readouts by instance name (``readouts: {anxiety: {type:
+behaviour, drive: rate_cem, ...}}``; ``type`` defaults to the instance name). Each :class:`Readout` declares the
+measures an instance produces, with unit and label (figures and tables take them from here), the units of its
+config keys, and whether it is taken per epoch: then ``<measure>@<epoch>`` exists for every epoch of the protocol
+besides ``<measure>`` over the whole analysed window.
 """
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from . import activity, behaviour, memory, synaptic
+
+
+@dataclass(frozen=True)
+class Measure:
+    unit: str
+    label: str
+
+    @property
+    def title(self) -> str:
+        return f"{self.label} ({self.unit})" if self.unit not in ("", "1") else self.label
+
+
+@dataclass(frozen=True)
+class Readout:
+    measures: Callable  # (spec, circuit_cfg) -> {measure: Measure}
+    compute: Callable  # (spec, view) -> {measure: float}
+    per_epoch: bool = False
+    units: dict = field(default_factory=dict)  # units of the spec's keys
+
+
+@dataclass
+class View:
+    """One run seen through one window: what a readout may read."""
+
+    spikes: dict  # population -> (indices, times in s), whole run
+    sizes: dict
+    window: tuple  # (start, stop) in s
+    conductances: dict  # population -> {channel: per-neuron time-mean conductance (S)}, analysed window
+    reversal: dict  # population -> {channel: reversal potential (V)}
+    values: dict  # the run's parameters
+    circuit: dict  # the circuit config
+    epochs: dict  # every window by name
+    measures: dict  # measures already computed for this window (readouts run in config order)
+
+
+REGISTRY: dict[str, Readout] = {
+    "rates": Readout(activity.rate_measures, activity.rate_readout, per_epoch=True),
+    "ei": Readout(activity.ei_measures, activity.ei_readout),
+    "pathways": Readout(synaptic.pathway_measures, synaptic.pathway_readout),
+    "behaviour": Readout(behaviour.behaviour_measures, behaviour.behaviour_readout, per_epoch=True,
+                         units={"D50": "Hz", "k": "Hz"}),
+    "pattern_separation": Readout(memory.separation_measures, memory.separation_readout),
+}
+
+
+def instances(circuit_cfg: dict):
+    """(instance name, readout, spec without ``type``) for every readout of a circuit config, in order."""
+    for name, spec in (circuit_cfg.get("readouts") or {}).items():
+        spec = dict(spec or {})
+        kind = spec.pop("type", name)
+        if kind not in REGISTRY:
+            raise ValueError(f"circuit.readouts.{name}: unknown readout type {kind!r} (known: {', '.join(REGISTRY)})")
+        yield name, REGISTRY[kind], {**spec, "_name": name}
+
+
+def catalogue(circuit_cfg: dict, epochs: list[str], extra: dict | None = None) -> dict[str, Measure]:
+    """Every measure a circuit's readouts produce, with the per-epoch variants, plus ``extra`` (stage measures)."""
+    out = dict(extra or {})
+    for _, readout, spec in instances(circuit_cfg):
+        for measure, info in readout.measures(spec, circuit_cfg).items():
+            out[measure] = info
+            if readout.per_epoch:
+                out.update({f"{measure}@{e}": Measure(info.unit, f"{info.label} [{e}]") for e in epochs})
+    return out

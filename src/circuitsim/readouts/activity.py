@@ -1,13 +1,35 @@
-"""Firing rates and the excitation/inhibition balance of one run."""
+"""Firing rates (mean over a window, and binned time courses) and the excitation/inhibition balance."""
 
 from __future__ import annotations
 
 import numpy as np
 
 
-def rates(spikes: dict, sizes: dict, window: float) -> dict:
-    """Mean firing rate (Hz) of every population over the analysed window of ``window`` seconds."""
-    return {f"rate_{p}": len(spikes[p][0]) / (sizes[p] * window) for p in spikes}
+def rates(spikes: dict, sizes: dict, window: tuple) -> dict:
+    """Mean firing rate (Hz) of every population in ``window`` = (start, stop) seconds."""
+    start, stop = window
+    out = {}
+    for p, (_, t) in spikes.items():
+        out[f"rate_{p}"] = int(np.count_nonzero((t >= start) & (t < stop))) / (sizes[p] * (stop - start))
+    return out
+
+
+def binned_rates(spikes: dict, sizes: dict, duration: float, width: float) -> tuple[np.ndarray, dict]:
+    """Population rate (Hz) in bins of ``width`` s over the run: bin centres and {population: rates}."""
+    edges = np.arange(0.0, duration + width / 2, width)
+    centres = (edges[:-1] + edges[1:]) / 2
+    return centres, {p: np.histogram(t, edges)[0] / (sizes[p] * width) for p, (_, t) in spikes.items()}
+
+
+def rate_measures(spec: dict, circuit: dict) -> dict:
+    from . import Measure
+    pops = spec.get("populations") or list(circuit["populations"])
+    return {f"rate_{p}": Measure("Hz", circuit["populations"][p].get("label", p)) for p in pops}
+
+
+def rate_readout(spec: dict, view) -> dict:
+    pops = spec.get("populations") or list(view.sizes)
+    return {k: v for k, v in rates({p: view.spikes[p] for p in pops}, view.sizes, view.window).items()}
 
 
 def ei_ratio(conductances: dict, reversal: dict, population: str, threshold_V: float = -0.050) -> dict:
@@ -19,3 +41,13 @@ def ei_ratio(conductances: dict, reversal: dict, population: str, threshold_V: f
     exc = sum(g[c] for c in g if reversal[population][c] > threshold_V)
     inh = sum(g[c] for c in g if reversal[population][c] <= threshold_V)
     return {f"ei_{population}": float(np.mean(exc) / np.mean(inh)) if np.mean(inh) > 0 else float("nan")}
+
+
+def ei_measures(spec: dict, circuit: dict) -> dict:
+    from . import Measure
+    p = spec["population"]
+    return {f"ei_{p}": Measure("1", f"{circuit['populations'][p].get('label', p)} E/I")}
+
+
+def ei_readout(spec: dict, view) -> dict:
+    return ei_ratio(view.conductances, view.reversal, spec["population"])

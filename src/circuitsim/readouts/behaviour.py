@@ -1,12 +1,12 @@
-"""Behaviour as phenomenological maps of an anxiety drive D (Hz) (BRIEF §0.5; all [A]).
+"""Behaviour as phenomenological maps of a drive D (Hz) from a named rate measure (BRIEF §0.5; all [A]).
 
-No published model maps these circuits onto maze scores, so only inequalities between conditions are
-findings; the absolute percentages are anchors (D50 calibrated so wild type lands in the usual C57BL/6
-range), not predictions.
+No published model maps these circuits onto maze, freezing or hot-plate scores, so only inequalities between
+conditions are findings; the absolute values are anchors, not predictions. Every index is a sigmoid of the drive,
 
-    open-arm time %        = 5 + 35 * (1 - s),   s = sigmoid((D - D50)/k)
-    social preference      = 0.35 * (1 - s)
-    immobility %           = 30 + 40 * s
+    s = sigmoid((D - D50)/k),    index = base + span * s      (rises with the drive)
+                                 index = base + span * (1 - s) (falls with the drive)
+
+with ``D50``, ``k`` and each index's ``base``, ``span``, direction, unit and label in the circuit config.
 """
 
 from __future__ import annotations
@@ -18,12 +18,22 @@ def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
 
 
-def anxiety_behaviour(drive_hz: float, D50_hz: float, k_hz: float) -> dict:
-    """Elevated-plus-maze, social-preference and forced-swim readouts from one mouse's drive."""
+def behaviour_indices(drive_hz: float, D50_hz: float, k_hz: float, indices: dict) -> dict:
+    """Every index of ``indices`` ({name: {base, span, rises}}) for one mouse's drive."""
     s = float(sigmoid((drive_hz - D50_hz) / k_hz))
-    return {
-        "anxiety_drive": float(drive_hz),
-        "open_arm_pct": 5.0 + 35.0 * (1.0 - s),
-        "social_pref": 0.35 * (1.0 - s),
-        "immobility_pct": 30.0 + 40.0 * s,
-    }
+    return {name: float(ix["base"]) + float(ix["span"]) * (s if ix.get("rises", False) else (1.0 - s))
+            for name, ix in indices.items()}
+
+
+def behaviour_measures(spec: dict, circuit: dict) -> dict:
+    from . import Measure
+    out = {f"{spec['_name']}_drive": Measure("Hz", f"{spec['_name']} drive D")}
+    out.update({name: Measure(str(ix.get("unit", "1")), ix.get("label", name)) for name, ix in spec["indices"].items()})
+    return out
+
+
+def behaviour_readout(spec: dict, view) -> dict:
+    drive = float(view.measures[spec["drive"]])
+    out = {f"{spec['_name']}_drive": drive}
+    out.update(behaviour_indices(drive, float(spec["D50"]), float(spec["k"]), spec["indices"]))
+    return out

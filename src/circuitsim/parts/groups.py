@@ -1,0 +1,17 @@
+"""Groups that are not AdEx neurons (astrocytes, a lumped arteriole, a slow state), each on its own clock.
+
+A circuit module writes the equations; this part gives the group a named clock (stable generated code) and
+an explicit namespace. Its run parameters are declared with :meth:`circuitsim.parts.network.Circuit.add_parameter`
+and its traces recorded with :meth:`~circuitsim.parts.network.Circuit.record`, like any population's.
+"""
+
+from __future__ import annotations
+
+import brian2 as b2
+
+
+def make_group(name: str, n: int, equations: str, dt, namespace: dict | None = None,
+               method: str = "euler") -> b2.NeuronGroup:
+    """``n`` elements integrating ``equations`` every ``dt`` (a Quantity) on the clock ``clock_<name>``."""
+    clock = b2.Clock(dt=dt, name=f"clock_{name}")
+    return b2.NeuronGroup(n, equations, method=method, clock=clock, namespace=dict(namespace or {}), name=name)
