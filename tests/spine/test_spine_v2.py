@@ -1,0 +1,99 @@
+"""The spine's protocol machinery on a toy circuit (tests/spine/toy): one compiled build, several runs, each run
+seeing its own time course, stage values and second-clock trace (standalone, and runtime for comparison)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from omegaconf import OmegaConf
+
+from circuitsim import experiment
+from circuitsim.config import prepare
+
+from conftest import CONFIGS, REPO
+
+TOY = REPO / "tests" / "spine" / "toy" / "circuit.yaml"
+DAY = 3.0  # snapshot day of the stage
+
+
+def toy_config(device: str, cache) -> dict:
+    raw = {
+        "cells": OmegaConf.load(CONFIGS / "cells" / "library.yaml"),
+        "receptors": OmegaConf.load(CONFIGS / "receptors" / "library.yaml"),
+        "circuit": OmegaConf.load(TOY),
+        "sim": {"device": device, "dt": "0.1 ms", "duration": "0.6 s", "transient": "0.1 s", "scale": 1.0,
+                "n_jobs": 2, "build_cache": str(cache), "max_rate": "300 Hz", "rate_bin": "10 ms"},
+        "seed": 0, "n_mice": 2, "mice": {"jitter_sd": 0.0}, "stats": {"n_boot": 200}, "figure": False,
+        "experiment": {
+            "name": "toy", "circuit": "toy.circuit", "design": "within",
+            "epochs": {"before": ["0.1 s", "0.3 s"], "during": ["0.3 s", "0.6 s"]},
+            "stage": {"drive": 1.0, "day": DAY},
+            "conditions": {
+                "off": {},
+                "pulsed": {"manipulations": ["pulsed"]},
+                "steady_dim": {"manipulations": ["steady"], "stage": {"drive": 0.5}},
+                "steady": {"manipulations": ["steady"]},
+            },
+        },
+    }
+    return prepare(OmegaConf.create(raw))
+
+
+@pytest.fixture(scope="module")
+def standalone(tmp_path_factory):
+    cache = tmp_path_factory.mktemp("cache")
+    results = experiment.run(toy_config("cpp_standalone", cache), tmp_path_factory.mktemp("run"), attrs={})
+    return results, cache
+
+
+def test_one_build_serves_every_run(standalone):
+    _, cache = standalone
+    assert len([p for p in cache.iterdir() if p.is_dir()]) == 1
+
+
+def test_stage_sets_the_snapshot(standalone):
+    results, _ = standalone
+    for condition, drive in (("steady", 1.0), ("steady_dim", 0.5)):
+        level = results.values(condition, "toy_level")
+        np.testing.assert_allclose(level, drive * (1 - np.exp(-DAY / 2.0)), rtol=1e-6)
+    days = results.dataset["day"].values
+    assert days[0] == 0 and days[-1] == pytest.approx(DAY)
+    trajectory = results.dataset["ts_stage_level"].sel(condition="steady").values[0]
+    assert np.all(np.diff(trajectory) > 0), "the level rises toward the drive over the days"
+
+
+def test_each_run_sees_its_own_time_course(standalone):
+    results, _ = standalone
+    for condition in results.conditions:  # nothing before the protocol's window
+        np.testing.assert_array_equal(results.values(condition, "rate_cells@before"), 0.0)
+    np.testing.assert_array_equal(results.values("off", "rate_cells@during"), 0.0)
+    pulsed = results.values("pulsed", "rate_cells@during")
+    steady = results.values("steady", "rate_cells@during")
+    dim = results.values("steady_dim", "rate_cells@during")
+    assert np.all(pulsed > 0) and np.all(steady > pulsed) and np.all(steady > dim)
+    rate = results.dataset["ts_rate_cells"].sel(condition="pulsed").values.mean(axis=0)
+    t = results.dataset["time"].values
+    during = (t > 0.3) & (t < 0.6)
+    on = np.mod(t[during] - 0.3, 0.05) < 0.01  # bins that start inside a pulse
+    assert rate[during][on].mean() > 3 * rate[during][~on].mean(), "firing follows the 20-Hz pulses"
+
+
+def test_second_clock_trace_follows_the_stage_value(standalone):
+    results, _ = standalone
+    t = results.dataset["time_slow"].values
+    assert np.median(np.diff(t)) == pytest.approx(1e-3), "the slow group runs on its own 1-ms clock"
+    for condition in ("steady", "steady_dim"):
+        y = results.dataset["ts_slow_y"].sel(condition=condition).values[0]
+        level = results.values(condition, "toy_level")[0]
+        assert np.all(y[t < 0.3] == 0)
+        assert y[-1] == pytest.approx(level, rel=1e-3), "k was set by the stage, stim by the run's protocol"
+    y_off = results.dataset["ts_slow_y"].sel(condition="off").values
+    np.testing.assert_array_equal(y_off, 0.0)
+
+
+def test_runtime_device_gives_the_same_deterministic_parts(standalone, tmp_path):
+    expected, _ = standalone
+    results = experiment.run(toy_config("runtime", tmp_path), tmp_path, attrs={})
+    np.testing.assert_allclose(results.dataset["ts_slow_y"].values, expected.dataset["ts_slow_y"].values,
+                               rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(results.values("steady", "toy_level"), expected.values("steady", "toy_level"))

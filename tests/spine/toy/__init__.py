@@ -1,0 +1,1 @@
+"""A toy circuit for the spine's tests (``circuit.name: toy.circuit``)."""
