@@ -30,21 +30,22 @@ def brian_runtime():
     b2.defaultclock.dt = old_dt
 
 
+def parsed(section: str, tree: dict) -> dict:
+    """A config section with its units parsed as circuitsim.config.prepare parses them."""
+    from circuitsim.config import UNITS
+    from circuitsim.parts.units import parse_tree
+
+    return parse_tree({section: tree}, UNITS)[section]
+
+
 @pytest.fixture(scope="session")
 def receptor_library() -> dict:
-    return load_yaml("receptors/library.yaml")
+    return parsed("receptors", load_yaml("receptors/library.yaml"))
 
 
 @pytest.fixture(scope="session")
 def cell_library() -> dict:
-    return load_yaml("cells/library.yaml")
-
-
-@pytest.fixture(scope="session")
-def circuit_cfg() -> dict:
-    """configs/circuit/bla_cel.yaml resolved the way the composed config resolves it (under ``circuit``)."""
-    wrapped = OmegaConf.create({"circuit": OmegaConf.load(CONFIGS / "circuit" / "bla_cel.yaml")})
-    return OmegaConf.to_container(wrapped, resolve=True)["circuit"]
+    return parsed("cells", load_yaml("cells/library.yaml"))
 
 
 SMALL_RUN = ["sim.scale=0.25", "sim.duration=1.5s", "sim.transient=0.5s"]

@@ -159,7 +159,7 @@ def _check(c: dict, module) -> dict:
     unknown = sorted(set(c) - TOP_LEVEL)
     if unknown:
         raise ConfigError(f"unknown top-level key(s) {unknown}; allowed: {', '.join(sorted(TOP_LEVEL))}")
-    if not c.get("experiment"):
+    if not (c.get("experiment") or {}).get("name"):
         raise ConfigError("no experiment chosen: add experiment=<name> (python -m circuitsim --help lists them)")
     for section, allowed in SECTION_KEYS.items():
         if not isinstance(c.get(section), dict):

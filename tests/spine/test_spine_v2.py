@@ -16,7 +16,7 @@ TOY = REPO / "tests" / "spine" / "toy" / "circuit.yaml"
 DAY = 3.0  # snapshot day of the stage
 
 
-def toy_config(device: str, cache) -> dict:
+def toy_config(device: str, cache, **changes) -> dict:
     raw = {
         "cells": OmegaConf.load(CONFIGS / "cells" / "library.yaml"),
         "receptors": OmegaConf.load(CONFIGS / "receptors" / "library.yaml"),
@@ -36,7 +36,10 @@ def toy_config(device: str, cache) -> dict:
             },
         },
     }
-    return prepare(OmegaConf.create(raw))
+    raw = OmegaConf.create(raw)
+    for key, value in changes.items():
+        OmegaConf.update(raw, key, value, merge=False)
+    return prepare(raw)
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +100,23 @@ def test_runtime_device_gives_the_same_deterministic_parts(standalone, tmp_path)
     np.testing.assert_allclose(results.dataset["ts_slow_y"].values, expected.dataset["ts_slow_y"].values,
                                rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(results.values("steady", "toy_level"), expected.values("steady", "toy_level"))
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("circuit.populations.cells.inputs", {"stim": {}}, "I_<name>"),
+    ("circuit.populations.cells.inputs", {"I_x": {"signal": "nope"}}, "nope"),
+    ("circuit.signals.stim.dt", "0.01 ms", "signals.stim.dt"),
+    ("circuit.signals.stim.dt", "1 mV", "signals.stim.dt"),
+    ("circuit.slow.tau", "20 mV", "slow.tau"),
+    ("circuit.manipulations.pulsed", [{"type": "pulses", "signal": "stim", "frequency": 20, "width": "5 ms"}],
+     "frequency"),
+    ("circuit.manipulations.pulsed", [{"type": "flash", "signal": "stim"}], "step type"),
+    ("experiment.circuit", "bla_cel", "runs on circuit"),
+    ("experiment.conditions.off", {"select": {"from": "nope"}}, "select"),
+])
+def test_bad_protocol_config_is_one_line(tmp_path, key, value, message):
+    from circuitsim.config import ConfigError
+
+    with pytest.raises(ConfigError, match=message.replace("<", ".").replace(">", ".")) as info:
+        toy_config("runtime", tmp_path, **{key: value})
+    assert "\n" not in str(info.value)

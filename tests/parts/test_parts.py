@@ -13,7 +13,9 @@ from circuitsim.parts.network import run_parameters
 from circuitsim.parts.neurons import cell_parameters, make_population
 from circuitsim.parts.receptors import Receptor, mg_block_value, peak_of_unit_increment
 from circuitsim.parts.synapses import connect
-from circuitsim.parts.units import UnitError, quantity
+from circuitsim.parts.units import UnitError, parse_tree, quantity
+
+from conftest import parsed
 
 
 def receptors_from(library: dict, channels: dict[str, str]) -> dict[str, Receptor]:
@@ -241,7 +243,8 @@ def test_step_current_rheobase(brian_runtime, cell_library):
     dt = 0.1 * ms
     b2.defaultclock.dt = dt
     currents = np.array([0.0, 20.0, 120.0, 200.0])
-    pop = make_population("rf", len(currents), one_cell_type(cell_library, "cel_rf"), {}, mg_mM=1.0)
+    pop = make_population("rf", len(currents), one_cell_type(cell_library, "cel_rf"), {}, mg_mM=1.0,
+                          inputs={"I_ext": {}})
     g = pop.group
     g.v = pop.cell_values("EL")
     g.I_ext = currents * pA
@@ -256,90 +259,93 @@ def test_step_current_rheobase(brian_runtime, cell_library):
     assert -72.0 < v[1] < -50.0, "a subthreshold step depolarises without reaching threshold"
 
 
-# --------------------------------------------------------------------------------- run parameters
-
-
-def test_run_parameters_of_bla_cel(circuit_cfg):
-    params = run_parameters(circuit_cfg)
-    kar = params["bla_pn.gain_kar"]
-    assert kar.size == 800 and not kar.jitter and kar.unit is None
-    np.testing.assert_array_equal(kar.default, np.ones(800))
-    w = params["bla_rf.w_ampa"]
-    assert w.size is None and w.jitter
-    assert w.default == pytest.approx(1e-9)
-    assert float(w.with_unit(w.default) / nS) == pytest.approx(1.0)
-    # background weights are shared, presynaptic gains per neuron
-    assert params["bla_pn.bg_w_kar"].size is None
-    assert params["bla_pn.bg_w_kar"].default == pytest.approx(0.054e-9)
-    assert params["bla_pn.rf_gain"].size == 800
-    # only populations with a KAR channel get a KAR dosage
-    assert "hpc_pn.gain_kar" in params and "bla_pv.gain_kar" not in params
-    small = run_parameters(circuit_cfg, scale=0.25)
-    assert small["bla_pn.gain_kar"].size == 200
-    assert small["bla_rf.w_ampa"].default == w.default, "scale changes sizes, not weights"
-    assert set(small) == set(params)
-
-
 # ------------------------------------------------------------------------------------ interventions
 
 
+SIM = {"scale": 1.0, "duration": 1.0, "transient": 0.0}
+# A circuit config with what the interventions act on: per-neuron gains, a shared weight, a signal.
+CIRCUIT = parsed("circuit", {
+    "populations": {"pop": {"n": 40, "subtypes": {"bla_pv": 1.0}, "receptors": {"ampa": "ampa"},
+                            "gains": ["g"], "inputs": {"I_stim": {"signal": "light"}, "I_chemo": {}}}},
+    "connections": {"rec": {"pre": "pop", "post": "pop", "p": 0.1, "delay": "1 ms", "weights": {"ampa": "1 nS"}}},
+    "signals": {"light": {"dt": "1 ms"}},
+})
+
+
+@pytest.fixture
+def circuit_cfg():
+    return CIRCUIT
+
+
 def _values(circuit_cfg):
-    return {k: (np.array(p.default, dtype=float) if p.size is not None else p.default)
-            for k, p in run_parameters(circuit_cfg).items()}
+    return {k: p.fresh_default() for k, p in run_parameters(circuit_cfg, SIM).items()}
+
+
+def test_run_parameters_of_a_circuit_config(circuit_cfg):
+    params = run_parameters(circuit_cfg, SIM)
+    assert set(params) == {"pop.gain_ampa", "pop.g", "pop.I_stim_amp", "pop.I_chemo", "rec.w_ampa", "signal.light"}
+    assert params["pop.g"].size == 40 and not params["pop.g"].jitter and params["pop.g"].unit is None
+    w = params["rec.w_ampa"]
+    assert w.size is None and w.jitter and w.default == pytest.approx(1e-9)
+    assert params["pop.I_stim_amp"].unit == b2.amp and params["pop.I_stim_amp"].size == 40
+    light = params["signal.light"]
+    assert light.dt == pytest.approx(1e-3) and light.size == 1001 and not np.any(light.default)
+    small = run_parameters(circuit_cfg, {**SIM, "scale": 0.25})
+    assert small["pop.g"].size == 10 and small["rec.w_ampa"].default == w.default
+
+
+def test_pulses_and_level_write_the_signal_in_a_window(circuit_cfg):
+    params = run_parameters(circuit_cfg, SIM)
+    values = _values(circuit_cfg)
+    epochs = {"light": (0.2, 0.4)}
+    out = apply(values, [{"type": "pulses", "signal": "light", "epoch": "light", "frequency": 20 * Hz,
+                          "width": 5 * ms, "amplitude": 2.0}], np.random.default_rng(0), params, epochs)
+    t = np.arange(1001) * 1e-3
+    expected = np.where((t >= 0.2 - 1e-9) & (t < 0.4 - 1e-9) & (np.mod(t - 0.2 + 1e-9, 0.05) < 0.005), 2.0, 0.0)
+    np.testing.assert_array_equal(out["signal.light"], expected)
+    assert out["signal.light"].sum() == pytest.approx(2.0 * 4 * 5), "4 pulses of 5 samples"
+    np.testing.assert_array_equal(values["signal.light"], 0.0), "inputs untouched"
+    held = apply(out, [{"type": "level", "signal": "light", "start": 0.5 * second, "value": 0.3}],
+                 np.random.default_rng(0), params, epochs)
+    np.testing.assert_array_equal(held["signal.light"][t >= 0.5], 0.3)
+    np.testing.assert_array_equal(held["signal.light"][t < 0.5], out["signal.light"][t < 0.5])
+    with pytest.raises(ValueError, match="epoch"):
+        apply(values, [{"type": "level", "signal": "light", "epoch": "dark", "value": 1.0}],
+              np.random.default_rng(0), params, epochs)
+    with pytest.raises(ValueError, match="width"):
+        apply(values, [{"type": "pulses", "signal": "light", "frequency": 100 * Hz, "width": 20 * ms}],
+              np.random.default_rng(0), params, epochs)
 
 
 def test_scale_multiplies(circuit_cfg):
     values = _values(circuit_cfg)
-    out = apply(values, [{"type": "scale", "target": "bla_pn.gain_kar", "factor": 1.5},
-                         {"type": "scale", "target": "bla_rf.w_ampa", "factor": 2.0}], np.random.default_rng(0))
-    np.testing.assert_allclose(out["bla_pn.gain_kar"], 1.5)
-    assert out["bla_rf.w_ampa"] == pytest.approx(2e-9)
-    # inputs untouched
-    np.testing.assert_array_equal(values["bla_pn.gain_kar"], 1.0)
-    assert values["bla_rf.w_ampa"] == pytest.approx(1e-9)
+    out = apply(values, [{"type": "scale", "target": "pop.g", "factor": 1.5},
+                         {"type": "scale", "target": "rec.w_ampa", "factor": 2.0}], np.random.default_rng(0))
+    np.testing.assert_allclose(out["pop.g"], 1.5)
+    assert out["rec.w_ampa"] == pytest.approx(2e-9)
+    np.testing.assert_array_equal(values["pop.g"], 1.0), "inputs untouched"
 
 
-def test_grik4_oe_and_rescue_from_config(circuit_cfg):
-    lib = circuit_cfg["manipulations"]
-    n = circuit_cfg["populations"]["bla_pn"]["n"]
-    phi = circuit_cfg["transduced_fraction"]
-    gain = circuit_cfg["grik4_gain"]
+def test_transduce_sets_an_input_in_a_fraction(circuit_cfg):
     values = _values(circuit_cfg)
-    oe = apply(values, lib["grik4_oe"], np.random.default_rng(1))
-    np.testing.assert_allclose(oe["bla_pn.gain_kar"], gain)
-    np.testing.assert_allclose(oe["hpc_pn.gain_kar"], gain)
-
-    rescued = apply(oe, lib["bla_aav_cre"], np.random.default_rng(7))
-    changed = rescued["bla_pn.gain_kar"] != oe["bla_pn.gain_kar"]
-    assert changed.sum() == round(phi * n)
-    np.testing.assert_allclose(rescued["bla_pn.gain_kar"][changed], 1.0)
-    np.testing.assert_allclose(rescued["bla_pn.gain_kar"][~changed], gain)
-    # one virus, one set of transduced cells for every gene it acts on
-    rf_changed = rescued["bla_pn.rf_gain"] != oe["bla_pn.rf_gain"]
-    np.testing.assert_array_equal(rf_changed, changed)
-    # BLA-only: the hippocampal dosage stays raised
-    np.testing.assert_allclose(rescued["hpc_pn.gain_kar"], gain)
-
-    again = apply(oe, lib["bla_aav_cre"], np.random.default_rng(7))
-    np.testing.assert_array_equal(again["bla_pn.gain_kar"], rescued["bla_pn.gain_kar"])
-    other = apply(oe, lib["bla_aav_cre"], np.random.default_rng(8))
-    assert not np.array_equal(other["bla_pn.gain_kar"], rescued["bla_pn.gain_kar"])
-
-    gfp = apply(oe, lib["bla_aav_gfp"], np.random.default_rng(7))
-    for k in oe:
-        np.testing.assert_array_equal(gfp[k], oe[k])
+    step = {"type": "transduce", "population": "pop", "fraction": 0.5, "set": {"I_chemo": 15e-12, "g": 2.0}}
+    out = apply(values, [step], np.random.default_rng(4))
+    chosen = out["pop.I_chemo"] > 0
+    assert chosen.sum() == 20
+    np.testing.assert_allclose(out["pop.I_chemo"][chosen], 15e-12)
+    np.testing.assert_array_equal(out["pop.g"] == 2.0, chosen), "one virus, one set of cells for every change"
 
 
 def test_transduce_scale_and_fraction_limits(circuit_cfg):
     values = _values(circuit_cfg)
-    n = values["bla_pn.gain_kar"].size
-    step = {"type": "transduce", "population": "bla_pn", "fraction": 0.25, "scale": {"gain_kar": 0.5}}
+    n = values["pop.g"].size
+    step = {"type": "transduce", "population": "pop", "fraction": 0.25, "scale": {"g": 0.5}}
     out = apply(values, [step], np.random.default_rng(3))
-    assert np.sum(out["bla_pn.gain_kar"] == 0.5) == round(0.25 * n)
-    assert np.sum(out["bla_pn.gain_kar"] == 1.0) == n - round(0.25 * n)
+    assert np.sum(out["pop.g"] == 0.5) == round(0.25 * n)
+    assert np.sum(out["pop.g"] == 1.0) == n - round(0.25 * n)
     for fraction in (0.0, 1.0):
         out = apply(values, [{**step, "fraction": fraction}], np.random.default_rng(3))
-        assert np.sum(out["bla_pn.gain_kar"] == 0.5) == round(fraction * n)
+        assert np.sum(out["pop.g"] == 0.5) == round(fraction * n)
     for bad in (-0.1, 1.2):
         with pytest.raises(ValueError):
             apply(values, [{**step, "fraction": bad}], np.random.default_rng(3))
@@ -349,11 +355,11 @@ def test_unknown_step_or_target(circuit_cfg):
     values = _values(circuit_cfg)
     rng = np.random.default_rng(0)
     with pytest.raises(ValueError, match="unknown"):
-        apply(values, [{"type": "lesion", "target": "bla_pn.gain_kar"}], rng)
+        apply(values, [{"type": "lesion", "target": "pop.g"}], rng)
     with pytest.raises(ValueError, match="not a run parameter"):
-        apply(values, [{"type": "scale", "target": "bla_pn.gain_xyz", "factor": 2}], rng)
+        apply(values, [{"type": "scale", "target": "pop.gain_xyz", "factor": 2}], rng)
     with pytest.raises(ValueError, match="not a run parameter"):
-        apply(values, [{"type": "transduce", "population": "bla_pn", "fraction": 0.5, "set": {"gain_xyz": 1}}], rng)
+        apply(values, [{"type": "transduce", "population": "pop", "fraction": 0.5, "set": {"gain_xyz": 1}}], rng)
 
 
 # ------------------------------------------------------- single-exponential receptors and LIF cells (COBA)
@@ -400,8 +406,8 @@ def test_lif_population_has_no_exponential_term(brian_runtime, cell_library):
     lif_params = cell_parameters(cell_library["coba_exc"], "cells.coba_exc")
     assert float(lif_params["DeltaT"]) == 0
     adex_params = dict(lif_params, DeltaT=2 * mV)
-    lif = make_population("lif", 2, [("coba_exc", 1.0, lif_params)], {}, mg_mM=1.0)
-    adex = make_population("adex", 2, [("coba_adex", 1.0, adex_params)], {}, mg_mM=1.0)
+    lif = make_population("lif", 2, [("coba_exc", 1.0, lif_params)], {}, mg_mM=1.0, inputs={"I_ext": {}})
+    adex = make_population("adex", 2, [("coba_adex", 1.0, adex_params)], {}, mg_mM=1.0, inputs={"I_ext": {}})
     assert "DeltaT" not in str(lif.group.equations["v"].expr)
     for pop in (lif, adex):
         g = pop.group
@@ -436,17 +442,17 @@ def test_coba_circuit_assembles_with_drive(brian_runtime, cell_library, receptor
     from circuitsim.circuits import builder
     from conftest import CONFIGS
 
-    cfg = OmegaConf.to_container(OmegaConf.load(CONFIGS / "circuit" / "coba.yaml"), resolve=True)
-    params = run_parameters(cfg)
+    cfg = parse_tree(OmegaConf.to_container(OmegaConf.load(CONFIGS / "circuit" / "coba.yaml"), resolve=True), {})
+    sim = {"scale": 0.05, "duration": 0.1, "transient": 0.0}
+    params = run_parameters(cfg, sim)
     assert params["e_e.w_ampa"].default == pytest.approx(6e-9)
     assert params["i_e.w_gaba"].default == pytest.approx(67e-9)
     b2.defaultclock.dt = 0.1 * ms
-    sim = {"scale": 0.05, "duration": 0.1, "transient": 0.0}
     circuit = builder("coba")(cfg, {"cells": cell_library, "receptors": receptor_library}, sim)
     assert {p: len(pop.group) for p, pop in circuit.populations.items()} == {"exc": 160, "inh": 40}
-    for pop in circuit.populations.values():
-        np.testing.assert_allclose(pop.group.I_ext[:] / pA, 200.0)
     circuit.set_values(circuit.defaults())
+    for pop in circuit.populations.values():  # the drive is the input slot's config default
+        np.testing.assert_allclose(pop.group.I_drive[:] / pA, 200.0)
     circuit.network.run(100 * ms, namespace={})
     assert circuit.spike_monitors["exc"].num_spikes > 0
     assert np.all(np.isfinite(circuit.populations["exc"].group.v[:] / mV))
