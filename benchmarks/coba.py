@@ -54,10 +54,13 @@ def coba_config(duration: float, out: Path, seed: int) -> dict:
 
     circuit = OmegaConf.to_container(OmegaConf.create({"circuit": OmegaConf.load(CONFIGS / "circuit" / "coba.yaml")}),
                                      resolve=True)["circuit"]
+    from circuitsim.config import UNITS
+    from circuitsim.parts.units import parse_tree
+
     sim = {"device": "cpp_standalone", "dt": 1e-4, "duration": float(duration), "transient": 0.0, "scale": 1.0,
-           "n_jobs": 1, "max_rate": 300.0, "build_cache": str((out / "cache").resolve())}
-    return {"cells": load("cells/library.yaml"), "receptors": load("receptors/library.yaml"), "circuit": circuit,
-            "sim": sim, "seed": seed}
+           "n_jobs": 1, "max_rate": 300.0, "rate_bin": 0.01, "build_cache": str((out / "cache").resolve())}
+    cfg = {"cells": load("cells/library.yaml"), "receptors": load("receptors/library.yaml"), "circuit": circuit}
+    return {**parse_tree(cfg, UNITS), "sim": sim, "seed": seed}  # units parsed as circuitsim.config does
 
 
 def check_nest_matches_config(cfg: dict) -> None:
@@ -86,7 +89,8 @@ def check_nest_matches_config(cfg: dict) -> None:
             same(f"{kind}.tau_rise", value(r["tau_rise"], "ms", 1e-3), 0.0)
             same(f"{kind}.tau_decay", value(r["tau_decay"], "ms", 1e-3), NEST_NEURON[tau_key])
             same(f"{kind}.E_rev", value(r["E_rev"], "mV", 1e-3), NEST_NEURON[e_key])
-    same("drive", value(circuit["drive"], "pA", 1e-12), NEST_NEURON["I_e"])
+    for name, pop in circuit["populations"].items():
+        same(f"{name}.I_drive", value(pop["inputs"]["I_drive"]["default"], "pA", 1e-12), NEST_NEURON["I_e"])
     for name, conn in circuit["connections"].items():
         same(f"{name}.p", float(conn["p"]), P_CONNECT)
         for ch, w in conn["weights"].items():
@@ -97,8 +101,15 @@ def default_values(cfg: dict) -> dict:
     """Every run parameter at its config value (weights from coba.yaml, gains 1), as experiment.plan makes them."""
     from circuitsim.parts.network import run_parameters
 
-    return {name: (np.array(p.default, dtype=float) if p.size is not None else float(p.default))
-            for name, p in run_parameters(cfg["circuit"], cfg["sim"]["scale"]).items()}
+    return {name: p.fresh_default() for name, p in run_parameters(cfg["circuit"], cfg["sim"]).items()}
+
+
+def simulate(cfg: dict, specs: list) -> tuple[list, object]:
+    """Run specs through circuitsim's session (build or cached binary, then runs), as an experiment does."""
+    from circuitsim.simulate import session
+
+    with session(cfg) as s:
+        return s.run(specs), s.facts
 
 
 # ------------------------------------------------------------------------------------------ circuitsim
@@ -149,7 +160,7 @@ def circuitsim_loop(cfg: dict, repeats: int, build_dir: Path) -> dict:
 def circuitsim_end_to_end(cfg: dict, out: Path) -> dict:
     """``circuitsim.simulate`` with one RunSpec (config weights), as an experiment calls it: first with an empty
     build cache (code generation + compile + run + collect), then again with the cached binary."""
-    from circuitsim.simulate import RunSpec, simulate
+    from circuitsim.simulate import RunSpec
 
     cache = Path(cfg["sim"]["build_cache"])
     shutil.rmtree(cache, ignore_errors=True)
@@ -159,7 +170,7 @@ def circuitsim_end_to_end(cfg: dict, out: Path) -> dict:
     for label in ("cold", "warm"):
         gc.collect()
         t0 = time.perf_counter()
-        outputs, _facts = simulate(cfg, [spec], out)
+        outputs, _facts = simulate(cfg, [spec])
         wall = time.perf_counter() - t0
         spikes, sizes = outputs[0].spikes, outputs[0].sizes
         result[label] = {"wall_s": wall,
@@ -219,11 +230,11 @@ def brian2_reference(duration: float, repeats: int, seed: int, build_dir: Path) 
 def rates_over_seeds(cfg: dict, out: Path, seeds: list[int]) -> dict:
     """Mean rates of circuitsim (cached binary, through ``simulate``) and the C floor for several seeds: one
     10-s network realisation differs from another by ~1-2 Hz, so the rate check is better made on a mean."""
-    from circuitsim.simulate import RunSpec, simulate
+    from circuitsim.simulate import RunSpec
 
     duration = cfg["sim"]["duration"]
     values = default_values(cfg)
-    outputs, _facts = simulate(cfg, [RunSpec("coba", k, s, values) for k, s in enumerate(seeds)], out)
+    outputs, _facts = simulate(cfg, [RunSpec("coba", k, s, values) for k, s in enumerate(seeds)])
     result = {"seeds": seeds, "circuitsim": {"exc": [], "inh": []}, "floor": {"exc": [], "inh": []}}
     for seed, o in zip(seeds, outputs):
         for p in ("exc", "inh"):

@@ -1,9 +1,9 @@
 """Run an experiment: plan virtual mice x conditions (x cohorts), simulate, read out, select subsets.
 
 Conditions in an experiment config are either *simulated* (manipulations, possibly with per-condition overrides
-such as ``{bla_aav_cre: {fraction: 0.5}}``, and a ``stage`` spec) or *selected* from another condition
-(``select: {from: wt, by: anxiety_drive, top: 0.25}``; ``{from: wt_reduced, mice_of: high_anxiety}``;
-``{from: wt, not_mice_of: high_anxiety}``). A run's manipulation steps are its cohort's, then the experiment's
+such as ``{virus: {fraction: 0.5}}``, and a ``stage`` spec) or *selected* from another condition
+(``select: {from: control, by: <measure>, top: 0.25}``; ``{from: treated, mice_of: <selected>}``;
+``{from: control, not_mice_of: <selected>}``). A run's manipulation steps are its cohort's, then the experiment's
 ``protocol`` (applied in every condition: e.g. the footshocks), then the condition's own.
 
 Cohorts (``experiment.cohorts``, e.g. males and females) are different animals, ``n_mice`` each; every simulated

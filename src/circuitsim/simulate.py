@@ -268,7 +268,7 @@ def _standalone_session(cfg: dict):
 
 def _sort_clock_starts(device) -> None:
     """Brian2 writes the start of each clock into ``main`` in the order of a set of Clock objects (by memory
-    address), so a circuit with two clocks (e.g. a monitor with its own dt; bla_cel had one) generates a
+    address), so a circuit with two clocks (e.g. a group or monitor with its own dt) generates a
     different ``main.cpp`` in every process and every cached build is relinked (~10 s). Sort each block of
     clock starts by name: they are independent assignments. With one clock there is nothing to sort."""
     starts = {f"_array_{clock.name}_{var}" for clock in device.clocks for var in ("timestep", "t")}

@@ -1,9 +1,9 @@
-"""Genetic and viral manipulations: dosage changes and Cre-dependent rescue in a transduced fraction.
+"""Genetic and viral manipulations: dosage changes and Cre-dependent changes in a transduced fraction.
 
-``scale`` models a germline change (every neuron, e.g. Grik4 overexpression raising KAR gain x1.5,
-Aller et al. 2015); ``transduce`` models an AAV reaching a random fraction phi of one population's neurons
-(AAV-Cre in BLA PNs, Garcia et al. 2025) and setting or scaling per-neuron gains there only. An empty
-``set`` is the control virus (AAV-GFP): the same transduction with no change.
+``scale`` models a germline change (every neuron, or a shared weight: e.g. a gene dosage raising a receptor gain);
+``transduce`` models an AAV reaching a random fraction phi of one population's neurons and setting or scaling
+per-neuron values there only (gains, input-current amplitudes: opsin or DREADD expression). An empty ``set`` is a
+control virus: the same transduction with no change.
 """
 
 from __future__ import annotations

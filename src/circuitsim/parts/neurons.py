@@ -8,8 +8,8 @@ exponential term is left out of dV/dt (it would divide by zero) and the threshol
 Mixing zero and non-zero ``DeltaT`` in one population is refused.
 
 A parameter shared by every subtype of a population is a compile-time constant; one that differs is a
-per-neuron constant, so one population can mix subtypes (BLA adapting and weakly adapting principal
-neurons, BRIEF §0.1). A population with a = b = 0 everywhere has no adaptation variable ``w``. ``I_syn`` sums the
+per-neuron constant, so one population can mix subtypes (e.g. adapting and weakly adapting principal neurons,
+BRIEF §0.1). A population with a = b = 0 everywhere has no adaptation variable ``w``. ``I_syn`` sums the
 population's receptor channels.
 
 Input-current slots (``I_opto``, ``I_chemo``, ``I_stim``, ...) are named in the population's config, each written by

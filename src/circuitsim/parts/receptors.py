@@ -4,8 +4,8 @@ Each channel is a bi-exponential conductance written as two linear variables,
 ``dg/dt = (x - g)/tau_rise`` and ``dx/dt = -x/tau_decay``; a presynaptic spike increments ``x``.
 A channel with ``tau_rise`` 0 is a single exponential (instant rise): ``x`` alone, with ``g = x`` a
 subexpression, so synapses, ``I_syn`` and monitors address it by the same names.
-The slow KAR decay (~70 ms; Castillo, Malenka & Nicoll 1997; Barberis et al. 2008) is what makes extra
-GluK4 matter: a small KAR conductance integrates over many spikes.
+The slow KAR decay (~70 ms; Castillo, Malenka & Nicoll 1997; Barberis et al. 2008) lets a small KAR
+conductance integrate over many spikes.
 NMDA uses the Jahr & Stevens (1990) magnesium block B(V) = 1/(1 + [Mg]/3.57 mM * exp(-0.062 V/mV)).
 """
 

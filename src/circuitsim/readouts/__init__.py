@@ -1,7 +1,7 @@
 """Observation models, as a registry: each takes a run's activity (and static circuit facts) in and returns numbers.
 
 They never change a circuit. A circuit config lists its readouts by instance name (``readouts: {anxiety: {type:
-behaviour, drive: rate_cem, ...}}``; ``type`` defaults to the instance name). Each :class:`Readout` declares the
+behaviour, drive: rate_<population>, ...}}``; ``type`` defaults to the instance name). Each :class:`Readout` declares the
 measures an instance produces, with unit and label (figures and tables take them from here), the units of its
 config keys, and whether it is taken per epoch: then ``<measure>@<epoch>`` exists for every epoch of the protocol
 besides ``<measure>`` over the whole analysed window.
