@@ -62,7 +62,7 @@ def run_experiment(cfg: DictConfig, outdir: Path) -> dict:
     if c["figure"]:
         measures = exp.get("figure", {}).get("measures") or results.measures
         figs = condition_figure(results, measures, exp.get("title", exp["name"]), outdir / exp["name"], c["seed"],
-                                labels=labels(c))
+                                labels={name: m.title for name, m in c["measures"].items()})
         paths["figure"] = figs[0]
     elapsed = time.perf_counter() - started
     (outdir / "COMPLETE").write_text(f"{elapsed:.2f} s\n")  # written last: marks a finished run
@@ -75,18 +75,6 @@ def run_experiment(cfg: DictConfig, outdir: Path) -> dict:
     print(report.table(outcomes))
     print(f"results in {outdir}")
     return paths
-
-
-def labels(c: dict) -> dict:
-    """Panel titles of every measure of a prepared config, from the readouts' declarations."""
-    from . import readouts
-    from .circuits import module
-    from .experiment import epochs
-
-    mod = module(c["circuit"]["name"])
-    extra = getattr(mod, "STAGE_MEASURES", {})
-    catalogue = readouts.catalogue(c["circuit"], [e for e in epochs(c) if e], extra)
-    return {name: m.title for name, m in catalogue.items()}
 
 
 def _fail(exc: Exception) -> None:

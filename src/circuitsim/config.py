@@ -10,6 +10,7 @@ live in its circuit module (``check``).
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import tempfile
 from pathlib import Path
@@ -34,6 +35,7 @@ SECTION_KEYS = {
 RUN_FLAGS = {"-m", "--multirun"}
 DEVICES = ("cpp_standalone", "runtime")
 SELECT_KEYS = {"from", "by", "top", "mice_of", "not_mice_of"}
+TEXT = {"claim", "title", "name", "id", "label"}  # free text: never parsed as a quantity
 # The unit every shared config key must carry (dotted paths, * for any one part).
 UNITS = {
     **{f"cells.*.{k}": unit for k, unit in CELL_UNITS.items()},
@@ -168,7 +170,10 @@ def _check(c: dict, module) -> dict:
         if extra:
             raise ConfigError(f"unknown key(s) {[f'{section}.{k}' for k in extra]}; allowed: {', '.join(sorted(allowed))}")
     exp, circuit = c["experiment"], c["circuit"]
-    if exp.get("circuit") not in (None, circuit["name"]):
+    if not exp.get("circuit"):
+        raise ConfigError(f"experiment {exp['name']!r}: name its circuit in experiment.circuit (and select it with "
+                          "defaults: [override /circuit: <name>])")
+    if exp["circuit"] != circuit["name"]:
         raise ConfigError(f"experiment {exp.get('name')!r} runs on circuit {exp['circuit']!r}, but circuit "
                           f"{circuit['name']!r} is loaded (drop the circuit=... override)")
     _int(c, "seed", c["seed"], 0)
@@ -178,9 +183,11 @@ def _check(c: dict, module) -> dict:
 
     declared = dict(UNITS)
     declared.update({f"circuit.{k}": u for k, u in getattr(module, "UNITS", {}).items()})
+    for k, u in getattr(module, "STAGE_UNITS", {}).items():
+        declared.update({f"experiment.stage.{k}": u, f"experiment.conditions.*.stage.{k}": u})
     for name, readout, _ in _readouts(circuit):
         declared.update({f"circuit.readouts.{name}.{k}": u for k, u in readout.units.items()})
-    c = parse_tree(c, declared)
+    c = parse_tree(c, declared, parse=lambda path: path.split(".")[-1] not in TEXT)
     exp, circuit = c["experiment"], c["circuit"]
 
     sim = c["sim"]
@@ -195,8 +202,9 @@ def _check(c: dict, module) -> dict:
     sim["max_rate"] = float(sim.get("max_rate", 300.0))
     _number("sim.max_rate (Hz)", sim["max_rate"], 1.0, 1e4)
     sim["rate_bin"] = float(sim.get("rate_bin", 0.01))
-    if not sim["dt"] <= sim["rate_bin"] <= sim["duration"]:
-        raise ConfigError(f"sim.rate_bin={sim['rate_bin']:g} s must lie between sim.dt and sim.duration")
+    if not sim["dt"] <= sim["rate_bin"] <= sim["duration"] or not _divides(sim["rate_bin"], sim["duration"]):
+        raise ConfigError(f"sim.rate_bin={sim['rate_bin']:g} s must lie between sim.dt and sim.duration and "
+                          f"divide sim.duration ({sim['duration']:g} s)")
     if not 0 <= sim["transient"] < sim["duration"]:
         raise ConfigError(f"sim.transient={sim['transient']:g} s must be >= 0 and shorter than "
                           f"sim.duration={sim['duration']:g} s")
@@ -214,8 +222,9 @@ def _check(c: dict, module) -> dict:
 def _check_circuit(c: dict, circuit: dict) -> None:
     signals = circuit.get("signals") or {}
     for name, spec in signals.items():
-        if not c["sim"]["dt"] <= float(spec["dt"]) <= c["sim"]["duration"]:
-            raise ConfigError(f"circuit.signals.{name}.dt={spec['dt']}: must lie between sim.dt and sim.duration")
+        if not c["sim"]["dt"] <= float(spec["dt"]) <= c["sim"]["duration"] or not _divides(c["sim"]["dt"], float(spec["dt"])):
+            raise ConfigError(f"circuit.signals.{name}.dt={spec['dt']}: must be a multiple of sim.dt and at most "
+                              "sim.duration")
     for name, pop in circuit["populations"].items():
         _int(c, f"circuit.populations.{name}.n", pop["n"], 1)
         for ch, w in ((pop.get("background") or {}).get("weights") or {}).items():
@@ -235,15 +244,6 @@ def _check_circuit(c: dict, circuit: dict) -> None:
     if not isinstance(recorded, list) or set(recorded) - set(circuit["populations"]):
         raise ConfigError(f"circuit.record_conductances={recorded!r}: must be a list of populations "
                           f"({', '.join(circuit['populations'])})")
-    for name, readout, spec in _readouts(circuit):
-        pop = spec.get("population")
-        if pop is not None and pop not in circuit["populations"]:
-            raise ConfigError(f"circuit.readouts.{name}.population={pop!r} is not a population of the circuit")
-        if readout is readouts.REGISTRY["ei"] and pop not in recorded:
-            raise ConfigError(f"circuit.readouts.{name}.population={pop!r}: the E/I readout needs that population "
-                              "in circuit.record_conductances")
-        if float(spec.get("k", 1.0)) <= 0:
-            raise ConfigError(f"circuit.readouts.{name}.k={spec['k']!r} must be > 0")
 
 
 def _check_experiment(c: dict, exp: dict, circuit: dict, module) -> None:
@@ -253,10 +253,12 @@ def _check_experiment(c: dict, exp: dict, circuit: dict, module) -> None:
     if exp.get("design", "between") not in ("between", "within"):
         raise ConfigError(f"experiment.design={exp.get('design')!r} is not one of between, within")
     windows = _epochs(c, exp, circuit, module)
+    c["windows"] = windows
     library = circuit.get("manipulations") or {}
-    exp["protocol"] = _expand(library, exp.get("protocol") or [], "experiment.protocol")
+    expand = lambda entries, where: _expand(library, entries, where, circuit, windows)  # noqa: E731
+    exp["protocol"] = expand(exp.get("protocol") or [], "experiment.protocol")
     cohorts = exp.get("cohorts") or {"all": []}
-    exp["cohorts"] = {k: _expand(library, v or [], f"experiment.cohorts.{k}") for k, v in cohorts.items()}
+    exp["cohorts"] = {k: expand(v or [], f"experiment.cohorts.{k}") for k, v in cohorts.items()}
     stage = exp.get("stage")
     seen = []
     for name, spec in list(conditions.items()):
@@ -271,19 +273,20 @@ def _check_experiment(c: dict, exp: dict, circuit: dict, module) -> None:
             if "top" in sel:
                 _number(f"experiment.conditions.{name}.select.top", sel["top"], 0.0, 1.0)
         else:
-            spec["steps"] = _expand(library, spec.get("manipulations", []), f"experiment.conditions.{name}")
+            spec["steps"] = expand(spec.get("manipulations", []), f"experiment.conditions.{name}")
             if (stage or spec.get("stage")) and not hasattr(module, "stage"):
                 raise ConfigError(f"experiment.conditions.{name}: a stage is given but circuit "
                                   f"{circuit['name']!r} has none")
         seen.append(name)
     extra = getattr(module, "STAGE_MEASURES", {}) if hasattr(module, "stage") else {}
-    measures = readouts.catalogue(circuit, [w for w in windows if w], extra)
-    for name, _, spec in _readouts(circuit):
-        if "drive" in spec and spec["drive"] not in measures:
-            raise ConfigError(f"circuit.readouts.{name}.drive={spec['drive']!r} is not a measure")
-        for w in spec.get("windows") or []:
-            if w not in windows:
-                raise ConfigError(f"circuit.readouts.{name}.windows: {w!r} is not an epoch ({', '.join(windows)})")
+    try:
+        measures = readouts.catalogue(circuit, [w for w in windows if w], extra)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    c["measures"] = measures
+    for m in (exp.get("figure") or {}).get("measures") or []:
+        if m not in measures:
+            raise ConfigError(f"experiment.figure.measures: {m!r} is not a measure")
     for name, spec in conditions.items():
         by = (spec.get("select") or {}).get("by")
         if by is not None and by not in measures:
@@ -318,11 +321,21 @@ def _epochs(c: dict, exp: dict, circuit: dict, module) -> dict:
         epochs[name] = (start, stop)
     exp["epochs"] = epochs
     own = module.epochs(circuit, c["sim"]) if hasattr(module, "epochs") else {}
+    clash = sorted(set(own) & set(epochs))
+    if clash:
+        raise ConfigError(f"experiment.epochs: {clash} are the circuit's own windows (compiled into its protocol); "
+                          "choose other names")
     return {"": (c["sim"]["transient"], duration), **own, **epochs}
 
 
-def _expand(library: dict, entries: list, where: str) -> list[dict]:
-    """Manipulation names (with per-use overrides) -> their steps, each checked against its type's units."""
+def _divides(step: float, total: float) -> bool:
+    """``total`` is a whole number of ``step`` (to 1e-6 of a step)."""
+    return abs(total / step - round(total / step)) < 1e-6
+
+
+def _expand(library: dict, entries: list, where: str, circuit: dict, windows: dict) -> list[dict]:
+    """Manipulation names (with per-use overrides) -> their steps, each checked: type, arguments, units, the
+    signal and epoch it names. (Targets are checked against the built circuit's run parameters when planned.)"""
     steps = []
     for entry in entries:
         name, overrides = (entry, {}) if isinstance(entry, str) else next(iter(entry.items()))
@@ -330,18 +343,27 @@ def _expand(library: dict, entries: list, where: str) -> list[dict]:
             raise ConfigError(f"{where}: unknown manipulation {name!r} (known: {', '.join(sorted(library))})")
         for k, step in enumerate(library[name]):
             step = {**step, **(overrides or {})}
+            at = f"circuit.manipulations.{name}.{k}"
             kind = step.get("type")
             if kind not in interventions.STEPS:
-                raise ConfigError(f"circuit.manipulations.{name}.{k}: step type {kind!r} is not one of "
-                                  f"{', '.join(interventions.STEPS)}")
+                raise ConfigError(f"{at}: step type {kind!r} is not one of {', '.join(interventions.STEPS)}")
+            try:
+                inspect.signature(interventions.STEPS[kind]).bind(None, None, **{a: v for a, v in step.items()
+                                                                               if a != "type"})
+            except TypeError as exc:
+                raise ConfigError(f"{at} ({kind}): {exc}") from None
             for key, unit in interventions.step_units(kind).items():
                 if key in step and step[key] is not None:
-                    step[key] = quantity(step[key], unit, f"circuit.manipulations.{name}.{k}.{key}")
+                    step[key] = quantity(step[key], unit, f"{at}.{key}")
+            if "signal" in step and step["signal"] not in (circuit.get("signals") or {}):
+                raise ConfigError(f"{at}.signal={step['signal']!r} is not one of circuit.signals")
+            if step.get("epoch") is not None and step["epoch"] not in windows:
+                raise ConfigError(f"{at}.epoch={step['epoch']!r} is not an epoch ({', '.join(w for w in windows if w)})")
             steps.append(step)
     return steps
 
 
-def _readouts(circuit: dict):
+def _readouts(circuit: dict) -> list:
     try:
         return list(readouts.instances(circuit))
     except ValueError as exc:

@@ -24,6 +24,7 @@ import numpy as np
 
 from . import interventions, readouts, simulate
 from .circuits import module as circuit_module
+from .config import ConfigError
 from .readouts.activity import binned_rates, rates
 from .results import Results
 from .simulate import RunSpec
@@ -40,9 +41,12 @@ def run(cfg: dict, workdir: Path, attrs: dict) -> Results:
     """Simulate every simulated condition for ``cfg['n_mice']`` mice per cohort and derive the selected ones."""
     exp = cfg["experiment"]
     started = time.perf_counter()
+    windows = cfg["windows"]
     with simulate.session(cfg) as session:
-        windows = epochs(cfg)
-        specs = plan(cfg, session.parameters, windows)
+        try:
+            specs = plan(cfg, session.parameters, windows)
+        except (ValueError, TypeError) as exc:  # a step that does not fit the built circuit (e.g. a wrong target)
+            raise ConfigError(f"experiment {exp['name']!r}: {str(exc).splitlines()[0]}") from None
         unique = {}  # identical runs (same seed and parameters, e.g. a control virus in a paired design) run once
         keys = [_run_key(s) for s in specs]
         for key, spec in zip(keys, specs):
@@ -62,17 +66,9 @@ def run(cfg: dict, workdir: Path, attrs: dict) -> Results:
     return Results.from_rows(rows, list(exp["conditions"]), list(exp["cohorts"]), n_mice, attrs)
 
 
-def epochs(cfg: dict) -> dict[str, tuple]:
-    """Every analysis window by name (s): the analysed window (``""``), the circuit module's own (``epochs``),
-    the experiment's."""
-    sim = cfg["sim"]
-    module = circuit_module(cfg["circuit"]["name"])
-    own = module.epochs(cfg["circuit"], sim) if hasattr(module, "epochs") else {}
-    return {ANALYSED: (sim["transient"], sim["duration"]), **own, **cfg["experiment"]["epochs"]}
-
-
 def plan(cfg: dict, parameters: dict, windows: dict) -> list[RunSpec]:
-    """One RunSpec per (cohort, simulated condition, mouse): jittered parameters, stage, then the manipulations."""
+    """One RunSpec per (cohort, simulated condition, mouse): jittered parameters, the cohort's steps, the stage,
+    then the protocol's and the condition's steps. ``windows``: every epoch by name (``cfg['windows']``)."""
     exp = cfg["experiment"]
     n_mice = int(cfg["n_mice"])
     sd = float(cfg["mice"]["jitter_sd"])
@@ -82,7 +78,7 @@ def plan(cfg: dict, parameters: dict, windows: dict) -> list[RunSpec]:
     for k, (cohort, cohort_steps) in enumerate(exp["cohorts"].items()):
         for condition, spec in simulated.items():
             stream = _stream(cfg, condition, k)
-            steps = list(cohort_steps) + list(exp["protocol"]) + list(spec["steps"])
+            steps = list(exp["protocol"]) + list(spec["steps"])
             stage_spec = {**(exp.get("stage") or {}), **(spec.get("stage") or {})}
             for mouse in range(n_mice):
                 seq = lambda purpose: np.random.SeedSequence([int(cfg["seed"]), stream, mouse, purpose])  # noqa: E731
@@ -93,13 +89,14 @@ def plan(cfg: dict, parameters: dict, windows: dict) -> list[RunSpec]:
                     if par.jitter and sd > 0:  # log-normal, mean 1, so weights stay positive
                         default = default * float(np.exp(sd * jitter_rng.standard_normal() - sd**2 / 2))
                     values[name] = default
+                ctx = interventions.Context(np.random.default_rng(seq(_MANIPULATION)), parameters, windows, cohort)
+                values = interventions.apply(values, cohort_steps, ctx)
                 stage = {}
                 if stage_spec:
-                    ctx = interventions.Context(np.random.default_rng(seq(_STAGE)), parameters, windows)
-                    out = module.stage(cfg["circuit"], stage_spec, values, ctx)
+                    stage_ctx = interventions.Context(np.random.default_rng(seq(_STAGE)), parameters, windows, cohort)
+                    out = module.stage(cfg["circuit"], stage_spec, values, stage_ctx)
                     stage = {"measures": dict(out.measures), "series": dict(out.series)}
-                values = interventions.apply(values, steps, np.random.default_rng(seq(_MANIPULATION)), parameters,
-                                             windows)
+                values = interventions.apply(values, steps, ctx)
                 brian_seed = int(seq(_BRIAN_SEED).generate_state(1)[0] % (2**31 - 1))
                 specs.append(RunSpec(condition, k * n_mice + mouse, brian_seed, values, cohort, stage))
     return specs

@@ -36,23 +36,17 @@ class Results:
         animal = np.full(shape, -1, dtype=np.int64)
         seed = np.full(shape, -1, dtype=np.int64)
         index = {c: k for k, c in enumerate(conditions)}
-        series: dict = {}
         for r in rows:
             c, m = index[r["condition"]], r["mouse"]
             for key in measures:
                 data[key][c, m] = r.get(key, np.nan)
             animal[c, m], seed[c, m] = r["animal"], r["seed"]
-            for name, (dim, coord, values) in (r.get("_series") or {}).items():
-                if name not in series:
-                    series[name] = (dim, np.asarray(coord), np.full(shape + (len(coord),), np.nan))
-                series[name][2][c, m] = values
         coords = {"condition": list(conditions), "mouse": np.arange(shape[1]),
                   "cohort": ("mouse", np.repeat(np.asarray(cohorts, dtype=str), n_mice))}
-        for name, (dim, coord, _) in series.items():
-            coords.setdefault(dim, coord)
+        series = _series(rows, index, shape, coords)
         ds = xr.Dataset(
             {**{m: (("condition", "mouse"), v) for m, v in data.items()},
-             **{f"ts_{name}": (("condition", "mouse", dim), v) for name, (dim, _, v) in series.items()},
+             **{f"ts_{name}": (("condition", "mouse", dim), v) for name, (dim, v) in series.items()},
              "animal": (("condition", "mouse"), animal), "seed": (("condition", "mouse"), seed)},
             coords=coords,
             attrs=attrs,
@@ -112,6 +106,30 @@ class Results:
     def load(cls, path: Path) -> "Results":
         with xr.open_dataset(path, engine="h5netcdf") as ds:
             return cls(ds.load())
+
+
+def _series(rows: list[dict], index: dict, shape: tuple, coords: dict) -> dict:
+    """Time series of every row on one coordinate per dimension: the longest grid seen; every other run's grid must
+    be its beginning (runs of one experiment share their time grids; stage trajectories of different snapshot days
+    are prefixes of the longest), the rest is NaN."""
+    grids: dict = {}
+    for r in rows:
+        for name, (dim, coord, _) in (r.get("_series") or {}).items():
+            if len(coord) > len(grids.get(dim, ())):
+                grids[dim] = np.asarray(coord, dtype=float)
+    series: dict = {}
+    for r in rows:
+        c, m = index[r["condition"]], r["mouse"]
+        for name, (dim, coord, values) in (r.get("_series") or {}).items():
+            grid = grids[dim]
+            if not np.allclose(grid[:len(coord)], coord, rtol=0, atol=1e-9):
+                raise ValueError(f"series {name}: the time grid of condition {r['condition']!r} is not the beginning "
+                                 f"of the longest {dim!r} grid")
+            if name not in series:
+                series[name] = (dim, np.full(shape + (len(grid),), np.nan))
+            series[name][1][c, m, :len(coord)] = values
+    coords.update(grids)
+    return series
 
 
 class CohortView:

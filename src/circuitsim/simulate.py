@@ -146,6 +146,9 @@ def _collect(circuit: Circuit, sim: dict) -> RunOutput:
         pop = circuit.populations[name]
         conductances[name] = time_means(pop.group, pop.receptors, sim["duration"] - transient)
         finite[name] = finite.get(name, True) and all(np.all(np.isfinite(g)) for g in conductances[name].values())
+    for name, group in circuit.groups.items():  # every non-neuron group, recorded or not
+        finite[name] = all(bool(np.all(np.isfinite(np.asarray(getattr(group, var)[:], dtype=float))))
+                           for var in group.equations.diff_eq_names)
     for group, (mon, variables) in circuit.state_monitors.items():
         t = np.asarray(mon.t[:] / b2.second)
         for var in variables:
@@ -183,7 +186,8 @@ def build_key(cfg: dict) -> str:
     """Hash of everything compiled into the binary; run parameters (weights, gains) are left out."""
     def strip(node):
         if isinstance(node, dict):
-            return {k: strip(v) for k, v in node.items() if k not in _RUN_TIME_KEYS}
+            return {k: (sorted(v) if k in _RUN_TIME_KEYS else strip(v)) for k, v in node.items()
+                    if k not in _PRESENTATION_KEYS}
         if isinstance(node, list):
             return [strip(v) for v in node]
         return node
@@ -199,7 +203,8 @@ def build_key(cfg: dict) -> str:
     return f"{cfg['circuit']['name']}-{hashlib.sha256(payload.encode()).hexdigest()[:16]}"
 
 
-_RUN_TIME_KEYS = {"weights", "default"}  # connection and background weights, input-slot defaults
+_RUN_TIME_KEYS = {"weights"}  # connection and background weights: their channels are compiled in, values are not
+_PRESENTATION_KEYS = {"default", "label"}  # input-slot defaults (run parameters), labels
 
 
 def _source_digest(circuit: str) -> str:
@@ -246,7 +251,7 @@ def standalone_device(build_dir: Path):
 def _standalone_session(cfg: dict):
     cache = Path(os.path.expanduser(cfg["sim"]["build_cache"])).resolve()
     build_dir = cache / build_key(cfg)
-    with _locked(build_dir.with_suffix(".lock")), standalone_device(build_dir):
+    with _locked(build_dir.parent / f"{build_dir.name}.lock"), standalone_device(build_dir):
         try:
             started = time.perf_counter()
             b2.device.insert_code("main", _SEED_CODE)

@@ -5,7 +5,8 @@ A circuit module that has one defines ``stage(circuit_cfg, spec, values, ctx) ->
 with the condition's ``stage``: the arm's schedule and the day of the snapshot); per virtual mouse the stage
 integrates its model, writes the state at that day into the run parameters (``values``, changed in place) and
 returns measures and trajectories, which the results keep beside the network's (series ``stage_<name>``, in days).
-Different days of one arm are different conditions holding the same animals (a within design).
+Different days of one arm are different conditions holding the same animals (a within design); their trajectories
+share one ``day`` grid (integrated from day 0 with the same step, a shorter one is the beginning of a longer one).
 """
 
 from __future__ import annotations

@@ -74,20 +74,6 @@ def test_defaults_when_not_overridden():
     assert c["circuit"]["hypothesis"] == "H1"
 
 
-def test_hypothesis_selects_gains():
-    h1 = prepared("experiment=grik4_rescue")["circuit"]
-    h2 = prepared("experiment=grik4_rescue", "circuit.hypothesis=H2")["circuit"]
-
-    def factor(circuit, target):
-        return next(s["factor"] for s in circuit["manipulations"]["grik4_oe"] if s["target"] == target)
-
-    for circuit in (h1, h2):
-        hyp = circuit["hypotheses"][circuit["hypothesis"]]
-        assert factor(circuit, "bla_pn.rf_gain") == pytest.approx(hyp["rf_gain"])
-        assert factor(circuit, "bla_pn.lf_gain") == pytest.approx(hyp["lf_gain"])
-    assert factor(h1, "bla_pn.rf_gain") != factor(h2, "bla_pn.rf_gain")
-
-
 def test_experiment_value_wins_over_default_and_command_line_wins_over_experiment():
     assert prepared("experiment=grik4_high_anxiety")["n_mice"] == 24
     assert prepared("experiment=grik4_high_anxiety", "n_mice=4")["n_mice"] == 4
@@ -117,6 +103,10 @@ def test_experiment_value_wins_over_default_and_command_line_wins_over_experimen
         (("experiment=grik4_rescue", "experiment.cohorts={male: [nope]}"), "nope"),
         (("experiment=grik4_rescue", "experiment.protocol=[nope]"), "nope"),
         (("experiment=grik4_rescue", "circuit.readouts.anxiety.drive=rate_nope"), "drive"),
+        (("experiment=grik4_rescue", "circuit.readouts.anxiety.drive=ei_bla_pn"), "per-epoch"),
+        (("experiment=grik4_rescue", "experiment.epochs={object_a: [1 s, 2 s]}"), "circuit's own windows"),
+        (("experiment=grik4_rescue", "experiment.circuit=null"), "experiment.circuit"),
+        (("experiment=grik4_rescue", "experiment.figure.measures=[rate_nope]"), "figure.measures"),
         (("experiment=grik4_rescue", "circuit.readouts.anxiety.type=nope"), "readout type"),
         (("experiment=grik4_rescue", "circuit.readouts.anxiety.D50=9 mV"), "D50"),
         (("experiment=grik4_rescue", "sim.rate_bin=0.01ms"), "rate_bin"),

@@ -33,6 +33,7 @@ def toy_config(device: str, cache, **changes) -> dict:
                 "pulsed": {"manipulations": ["pulsed"]},
                 "steady_dim": {"manipulations": ["steady"], "stage": {"drive": 0.5}},
                 "steady": {"manipulations": ["steady"]},
+                "steady_day1": {"manipulations": ["steady"], "stage": {"day": 1.0}},
             },
         },
     }
@@ -59,10 +60,14 @@ def test_stage_sets_the_snapshot(standalone):
     for condition, drive in (("steady", 1.0), ("steady_dim", 0.5)):
         level = results.values(condition, "toy_level")
         np.testing.assert_allclose(level, drive * (1 - np.exp(-DAY / 2.0)), rtol=1e-6)
+    np.testing.assert_allclose(results.values("steady_day1", "toy_level"), 1 - np.exp(-1.0 / 2.0), rtol=1e-6)
     days = results.dataset["day"].values
     assert days[0] == 0 and days[-1] == pytest.approx(DAY)
     trajectory = results.dataset["ts_stage_level"].sel(condition="steady").values[0]
     assert np.all(np.diff(trajectory) > 0), "the level rises toward the drive over the days"
+    early = results.dataset["ts_stage_level"].sel(condition="steady_day1").values[0]
+    np.testing.assert_allclose(early[days <= 1.0], trajectory[days <= 1.0], rtol=1e-9)
+    assert np.all(np.isnan(early[days > 1.0])), "an earlier snapshot's trajectory ends at its day"
 
 
 def test_each_run_sees_its_own_time_course(standalone):
@@ -112,11 +117,38 @@ def test_runtime_device_gives_the_same_deterministic_parts(standalone, tmp_path)
      "frequency"),
     ("circuit.manipulations.pulsed", [{"type": "flash", "signal": "stim"}], "step type"),
     ("experiment.circuit", "bla_cel", "runs on circuit"),
+    ("experiment.circuit", None, "experiment.circuit"),
+    ("circuit.manipulations.pulsed", [{"type": "pulses", "signal": "stim", "epoch": "nope", "frequency": "20 Hz",
+                                       "width": "5 ms"}], "epoch"),
+    ("circuit.manipulations.pulsed", [{"type": "pulses", "signal": "nope", "frequency": "20 Hz", "width": "5 ms"}],
+     "signal"),
+    ("circuit.manipulations.pulsed", [{"type": "pulses", "signal": "stim", "frequency": "20 Hz"}], "width"),
+    ("circuit.manipulations.pulsed", [{"type": "level", "signal": "stim", "value": "2 mV"}], "plain number"),
+    ("circuit.manipulations.pulsed", [{"type": "scale", "target": "cells.g", "factor": 2, "colour": 1}], "colour"),
+    ("experiment.epochs.during", ["0.3 s", "0.9 s"], "experiment.epochs.during"),
+    ("sim.rate_bin", "7 ms", "rate_bin"),
+    ("circuit.signals.stim.dt", "0.15 ms", "multiple of sim.dt"),
     ("experiment.conditions.off", {"select": {"from": "nope"}}, "select"),
 ])
 def test_bad_protocol_config_is_one_line(tmp_path, key, value, message):
+    """Every one of these is refused by prepare(), before anything is built."""
     from circuitsim.config import ConfigError
 
     with pytest.raises(ConfigError, match=message.replace("<", ".").replace(">", ".")) as info:
         toy_config("runtime", tmp_path, **{key: value})
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("step, message", [
+    ({"type": "transduce", "population": "cells", "fraction": 0.5, "set": {"I_stim_amp": 20}}, "units of"),
+    ({"type": "transduce", "population": "cells", "fraction": 0.5, "set": {"I_stim_amp": "20 mV"}}, "units of"),
+    ({"type": "scale", "target": "cells.nope", "factor": 2}, "not a run parameter"),
+])
+def test_step_that_does_not_fit_the_built_circuit_is_one_line(tmp_path, step, message):
+    """Checked against the circuit's run parameters when the runs are planned (one line, no traceback)."""
+    from circuitsim.config import ConfigError
+
+    cfg = toy_config("runtime", tmp_path, **{"circuit.manipulations.pulsed": [step]})
+    with pytest.raises(ConfigError, match=message) as info:
+        experiment.run(cfg, tmp_path, attrs={})
     assert "\n" not in str(info.value)

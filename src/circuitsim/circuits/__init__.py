@@ -11,8 +11,10 @@ A circuit module provides:
 * ``UNITS``: the unit each of its own config keys must carry (dotted paths below ``circuit``, ``*`` wildcards);
 * ``check(circuit_cfg)``: its own checks of the composed config, before interpolations are resolved (raise
   ``ValueError`` with one line);
-* ``stage(circuit_cfg, spec, values, ctx) -> StageOutput`` and ``STAGE_MEASURES``: a slow model run before the
-  network (:mod:`circuitsim.stage`).
+* ``epochs(circuit_cfg, sim) -> {name: (start, stop)}``: windows (s) its build compiles in (a stimulus schedule);
+  readouts and predictions can use them like the experiment's epochs;
+* ``stage(circuit_cfg, spec, values, ctx) -> StageOutput``, ``STAGE_MEASURES`` and ``STAGE_UNITS``: a slow model
+  run before the network (:mod:`circuitsim.stage`), the measures it returns and the units of its spec's keys.
 """
 
 from __future__ import annotations

@@ -24,11 +24,12 @@ class Context:
     rng: object
     parameters: dict = field(default_factory=dict)
     epochs: dict = field(default_factory=dict)
+    cohort: str = "all"
 
 
 def apply(values: dict, steps: list[dict], rng, parameters: dict | None = None, epochs: dict | None = None) -> dict:
     """Apply manipulation steps in order; returns a new dict (inputs untouched)."""
-    ctx = Context(rng, parameters or {}, epochs or {})
+    ctx = rng if isinstance(rng, Context) else Context(rng, parameters or {}, epochs or {})
     values = {k: (v.copy() if hasattr(v, "copy") else v) for k, v in values.items()}
     for step in steps:
         kind = step.get("type")

@@ -28,10 +28,25 @@ def transduce(values: dict, ctx, population: str, fraction: float, set: dict | N
         _require(values, name)
     size = _population_size(values, population)
     chosen = ctx.rng.permutation(size)[: int(round(fraction * size))]
-    for var, value in (set or {}).items():  # a value with a unit was parsed at the config boundary (SI)
-        values[f"{population}.{var}"][chosen] = float(value)
+    for var, value in (set or {}).items():
+        values[f"{population}.{var}"][chosen] = _si(value, ctx.parameters.get(f"{population}.{var}"),
+                                                    f"transduce {population}.{var}")
     for var, factor in (scale or {}).items():
         values[f"{population}.{var}"][chosen] *= float(factor)
+
+
+def _si(value, par, where: str) -> float:
+    """A value set into a run parameter, in SI, its dimensions checked against the parameter's unit (a value with
+    a unit was parsed at the config boundary; a bare number is right only for a dimensionless parameter)."""
+    import brian2 as b2
+
+    if par is None:  # no registry given (unit tests of the step alone)
+        return float(value)
+    want = 1.0 if par.unit is None else par.unit
+    if not b2.have_same_dimensions(value, want):
+        raise ValueError(f"{where}: {value!r} should be " + ("a plain number" if par.unit is None
+                                                             else f"in units of {par.unit}"))
+    return float(value)
 
 
 def _population_size(values: dict, population: str) -> int:

@@ -17,14 +17,16 @@ def pulses(values: dict, ctx, signal: str, frequency, width, amplitude: float = 
     """Pulses of ``width`` every 1/``frequency`` from the window's start, value ``amplitude``, 0 between."""
     t, inside, name = _window(values, ctx, signal, epoch, start, stop)
     period, width = 1.0 / float(frequency), float(width)
-    if not 0 < width <= period:
-        raise ValueError(f"pulses on {signal}: width {width:g} s must be > 0 and <= the period {period:g} s")
+    dt = ctx.parameters[name].dt
+    if not dt - 1e-12 <= width <= period:
+        raise ValueError(f"pulses on {signal}: width {width:g} s must be at least the signal's step ({dt:g} s) and "
+                         f"at most the period {period:g} s")
     t0 = t[inside][0] if inside.any() else 0.0
     phase = np.mod(t - t0 + 1e-9, period)  # samples are treated as starting at their time (1 ns guard)
     values[name] = np.where(inside, np.where(phase < width, float(amplitude), 0.0), values[name])
 
 
-pulses.UNITS = {"frequency": "Hz", "width": "s", "start": "s", "stop": "s"}
+pulses.UNITS = {"frequency": "Hz", "width": "s", "start": "s", "stop": "s", "amplitude": "1"}
 
 
 def level(values: dict, ctx, signal: str, value: float, epoch: str | None = None, start=None, stop=None) -> None:
@@ -33,7 +35,7 @@ def level(values: dict, ctx, signal: str, value: float, epoch: str | None = None
     values[name] = np.where(inside, float(value), values[name])
 
 
-level.UNITS = {"start": "s", "stop": "s"}
+level.UNITS = {"start": "s", "stop": "s", "value": "1"}
 
 
 def _window(values, ctx, signal, epoch, start, stop):

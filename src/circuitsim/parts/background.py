@@ -2,8 +2,8 @@
 
 The N afferents together are one Poisson process of rate N*rate, so the number of afferent spikes in a time
 step is k ~ Poisson(mu), mu = N*rate*dt, independently per neuron and step. Every background channel then
-receives ``k * bg_w_<channel> * gain_<channel>``: AMPA and KAR background come from the same afferents
-(BRIEF §1: "AMPA + KAR at f_K g_K"). The shared weight ``bg_w`` carries a virtual mouse's jitter, the
+receives ``k * bg_w_<channel> * gain_<channel>``: every channel of a population's background is driven by the
+same afferents (e.g. AMPA and KAR of one glutamatergic input). The shared weight ``bg_w`` carries a virtual mouse's jitter, the
 per-neuron ``gain`` a receptor dosage.
 
 Drawing k in every step costs one random number per neuron and step although k is 0 in ~95% of them. Instead

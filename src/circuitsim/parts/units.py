@@ -30,9 +30,10 @@ def quantity(value, expected: str | None = None, where: str = "value"):
     Quantity (parsed at the boundary) is only checked.
     """
     if isinstance(value, brian2.Quantity) and not brian2.get_dimensions(value).is_dimensionless:
-        if expected not in (None, "1") and not brian2.have_same_dimensions(
-                value, eval(expected, {"__builtins__": {}}, _UNITS)):  # noqa: S307
-            raise UnitError(f"{where}: {value!r} should be in units of {expected}")
+        want = 1.0 if expected == "1" else (None if expected is None else eval(expected, {"__builtins__": {}}, _UNITS))  # noqa: S307
+        if want is not None and not brian2.have_same_dimensions(value, want):
+            raise UnitError(f"{where}: {value!r} should be " + ("a plain number" if expected == "1"
+                                                                  else f"in units of {expected}"))
         return value
     if isinstance(value, bool):
         raise UnitError(f"{where}: {value!r} is not a number")
@@ -61,22 +62,22 @@ def quantity(value, expected: str | None = None, where: str = "value"):
     return q
 
 
-def parse_tree(tree, declared: dict[str, str], path: str = ""):
+def parse_tree(tree, declared: dict[str, str], path: str = "", parse=lambda path: True):
     """A copy of ``tree`` (dicts and lists) with every unit string parsed into a Quantity.
 
     ``declared`` maps key patterns (dotted paths, ``*`` for any one part, list items by index) to the unit a
     value there must carry: a declared key with a bare number or a value of other dimensions is an error. Unit
-    strings at undeclared keys are parsed without a dimension check (text that is no unit stays text); other
-    values are left as they are.
+    strings at undeclared keys for which ``parse(path)`` is true are parsed without a dimension check (text that is
+    no unit stays text); other values are left as they are.
     """
     if isinstance(tree, dict):
-        return {k: parse_tree(v, declared, f"{path}.{k}" if path else str(k)) for k, v in tree.items()}
+        return {k: parse_tree(v, declared, f"{path}.{k}" if path else str(k), parse) for k, v in tree.items()}
     if isinstance(tree, list):
-        return [parse_tree(v, declared, f"{path}.{k}") for k, v in enumerate(tree)]
+        return [parse_tree(v, declared, f"{path}.{k}", parse) for k, v in enumerate(tree)]
     unit = declared_unit(path, declared)
     if unit is not None and (isinstance(tree, str) or (isinstance(tree, (int, float)) and not isinstance(tree, bool))):
         return quantity(tree, unit, path)
-    if isinstance(tree, str) and _NUMBER_UNIT.match(tree) and _NUMBER_UNIT.match(tree).group(2).strip():
+    if isinstance(tree, str) and parse(path) and _NUMBER_UNIT.match(tree) and _NUMBER_UNIT.match(tree).group(2).strip():
         try:
             return quantity(tree, None, path)
         except UnitError:  # text that only looks like a number and a unit ("2 mice") stays text

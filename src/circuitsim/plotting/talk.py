@@ -36,7 +36,6 @@ def redraw(folder: Path) -> list[Path]:
     """Draw the figure of every experiment whose table is in ``folder``."""
     from hydra import compose, initialize_config_module
 
-    from ..__main__ import labels
     from ..config import prepare
 
     drawn = []
@@ -47,7 +46,7 @@ def redraw(folder: Path) -> list[Path]:
         results = _from_table(table_path)
         measures = exp.get("figure", {}).get("measures") or results.measures
         drawn += condition_figure(results, measures, exp.get("title", exp["name"]), folder / table_path.stem,
-                                  labels=labels(c))
+                                  labels={name: m.title for name, m in c["measures"].items()})
     return drawn
 
 

@@ -31,6 +31,7 @@ class Readout:
     compute: Callable  # (spec, view) -> {measure: float}
     per_epoch: bool = False
     units: dict = field(default_factory=dict)  # units of the spec's keys
+    check: Callable | None = None  # (spec, circuit_cfg, windows, earlier) -> None; raises ValueError (one line)
 
 
 @dataclass
@@ -49,12 +50,12 @@ class View:
 
 
 REGISTRY: dict[str, Readout] = {
-    "rates": Readout(activity.rate_measures, activity.rate_readout, per_epoch=True),
-    "ei": Readout(activity.ei_measures, activity.ei_readout),
-    "pathways": Readout(synaptic.pathway_measures, synaptic.pathway_readout),
+    "rates": Readout(activity.rate_measures, activity.rate_readout, per_epoch=True, check=activity.rate_check),
+    "ei": Readout(activity.ei_measures, activity.ei_readout, check=activity.ei_check),
+    "pathways": Readout(synaptic.pathway_measures, synaptic.pathway_readout, check=synaptic.pathway_check),
     "behaviour": Readout(behaviour.behaviour_measures, behaviour.behaviour_readout, per_epoch=True,
-                         units={"D50": "Hz", "k": "Hz"}),
-    "pattern_separation": Readout(memory.separation_measures, memory.separation_readout),
+                         units={"D50": "Hz", "k": "Hz"}, check=behaviour.behaviour_check),
+    "pattern_separation": Readout(memory.separation_measures, memory.separation_readout, check=memory.separation_check),
 }
 
 
@@ -69,11 +70,22 @@ def instances(circuit_cfg: dict):
 
 
 def catalogue(circuit_cfg: dict, epochs: list[str], extra: dict | None = None) -> dict[str, Measure]:
-    """Every measure a circuit's readouts produce, with the per-epoch variants, plus ``extra`` (stage measures)."""
+    """Every measure a circuit's readouts produce, with the per-epoch variants, plus ``extra`` (stage measures).
+
+    Checks every instance on the way (its own ``check``, given the windows and the measures earlier instances
+    produce for one window: what its ``View`` will hold); raises ValueError with one line.
+    """
     out = dict(extra or {})
-    for _, readout, spec in instances(circuit_cfg):
+    earlier: dict[str, bool] = {}  # measure -> produced per epoch too
+    for name, readout, spec in instances(circuit_cfg):
+        if readout.check is not None:
+            try:
+                readout.check(spec, circuit_cfg, ["", *epochs], earlier)
+            except (KeyError, TypeError) as exc:
+                raise ValueError(f"circuit.readouts.{name}: missing or malformed key {exc}") from None
         for measure, info in readout.measures(spec, circuit_cfg).items():
             out[measure] = info
+            earlier[measure] = readout.per_epoch
             if readout.per_epoch:
                 out.update({f"{measure}@{e}": Measure(info.unit, f"{info.label} [{e}]") for e in epochs})
     return out

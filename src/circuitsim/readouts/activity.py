@@ -27,6 +27,12 @@ def rate_measures(spec: dict, circuit: dict) -> dict:
     return {f"rate_{p}": Measure("Hz", circuit["populations"][p].get("label", p)) for p in pops}
 
 
+def rate_check(spec: dict, circuit: dict, windows: list, earlier: dict) -> None:
+    unknown = sorted(set(spec.get("populations") or []) - set(circuit["populations"]))
+    if unknown:
+        raise ValueError(f"circuit.readouts.{spec['_name']}.populations: {unknown} are not populations")
+
+
 def rate_readout(spec: dict, view) -> dict:
     pops = spec.get("populations") or list(view.sizes)
     return {k: v for k, v in rates({p: view.spikes[p] for p in pops}, view.sizes, view.window).items()}
@@ -47,6 +53,13 @@ def ei_measures(spec: dict, circuit: dict) -> dict:
     from . import Measure
     p = spec["population"]
     return {f"ei_{p}": Measure("1", f"{circuit['populations'][p].get('label', p)} E/I")}
+
+
+def ei_check(spec: dict, circuit: dict, windows: list, earlier: dict) -> None:
+    p = spec["population"]
+    if p not in (circuit.get("record_conductances") or []):
+        raise ValueError(f"circuit.readouts.{spec['_name']}.population={p!r}: the E/I readout needs that population "
+                         "in circuit.record_conductances")
 
 
 def ei_readout(spec: dict, view) -> dict:

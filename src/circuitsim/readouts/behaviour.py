@@ -32,6 +32,18 @@ def behaviour_measures(spec: dict, circuit: dict) -> dict:
     return out
 
 
+def behaviour_check(spec: dict, circuit: dict, windows: list, earlier: dict) -> None:
+    where = f"circuit.readouts.{spec['_name']}"
+    if not earlier.get(spec["drive"]):  # the drive must be in the View of every window, epochs included
+        raise ValueError(f"{where}.drive={spec['drive']!r}: must be a per-epoch measure of a readout listed "
+                         f"before it ({', '.join(m for m, e in earlier.items() if e) or 'none'})")
+    if not float(spec["k"]) > 0:
+        raise ValueError(f"{where}.k={spec['k']!r} must be > 0")
+    for name, ix in spec["indices"].items():
+        if not {"base", "span"} <= set(ix) or set(ix) - {"base", "span", "rises", "unit", "label"}:
+            raise ValueError(f"{where}.indices.{name}: needs base and span (optional rises, unit, label)")
+
+
 def behaviour_readout(spec: dict, view) -> dict:
     drive = float(view.measures[spec["drive"]])
     out = {f"{spec['_name']}_drive": drive}

@@ -30,6 +30,14 @@ def separation_measures(spec: dict, circuit: dict) -> dict:
             f"{name}_overlap": Measure("1", f"{name} pattern overlap r")}
 
 
+def separation_check(spec: dict, circuit: dict, windows: list, earlier: dict) -> None:
+    where = f"circuit.readouts.{spec['_name']}"
+    if spec["population"] not in circuit["populations"]:
+        raise ValueError(f"{where}.population={spec['population']!r} is not a population of the circuit")
+    if len(spec["windows"]) != 2 or any(w not in windows for w in spec["windows"]):
+        raise ValueError(f"{where}.windows={spec['windows']!r}: two of the epochs {', '.join(w for w in windows if w)}")
+
+
 def separation_readout(spec: dict, view) -> dict:
     pop, name = spec["population"], spec["_name"]
     windows = [view.epochs[w] for w in spec["windows"]]

@@ -24,6 +24,18 @@ def pathway_measures(spec: dict, circuit: dict) -> dict:
     return {f"syn_{name}": Measure("nS/spike", pw.get("label", name)) for name, pw in spec["paths"].items()}
 
 
+def pathway_check(spec: dict, circuit: dict, windows: list, earlier: dict) -> None:
+    for name, pw in spec["paths"].items():
+        con = circuit["connections"].get(pw["connection"])
+        if con is None:
+            raise ValueError(f"circuit.readouts.{spec['_name']}.paths.{name}.connection={pw['connection']!r} is not "
+                             "a connection")
+        gain = pw.get("gain")
+        if gain and gain not in (circuit["populations"].get(con["pre"]) or {}).get("gains", []):
+            raise ValueError(f"circuit.readouts.{spec['_name']}.paths.{name}.gain={gain!r} is not a gain of "
+                             f"{con['pre']}")
+
+
 def pathway_readout(spec: dict, view) -> dict:
     out = {}
     for name, pw in spec["paths"].items():

@@ -86,6 +86,25 @@ def test_grik4_oe_and_rescue_from_config(circuit_cfg):
 
 
 
+def prepared(*overrides: str) -> dict:
+    with initialize_config_module(version_base="1.3", config_module="circuitsim.configs"):
+        return prepare(compose("config", overrides=["experiment=grik4_rescue", *overrides]))
+
+
+def test_hypothesis_selects_gains():
+    h1 = prepared()["circuit"]
+    h2 = prepared("circuit.hypothesis=H2")["circuit"]
+
+    def factor(circuit, target):
+        return next(s["factor"] for s in circuit["manipulations"]["grik4_oe"] if s["target"] == target)
+
+    for circuit in (h1, h2):
+        hyp = circuit["hypotheses"][circuit["hypothesis"]]
+        assert factor(circuit, "bla_pn.rf_gain") == pytest.approx(hyp["rf_gain"])
+        assert factor(circuit, "bla_pn.lf_gain") == pytest.approx(hyp["lf_gain"])
+    assert factor(h1, "bla_pn.rf_gain") != factor(h2, "bla_pn.rf_gain")
+
+
 @pytest.mark.parametrize(
     "overrides, message",
     [
