@@ -39,7 +39,7 @@ class SimulationError(RuntimeError):
 
 def run_experiment(cfg: DictConfig, outdir: Path) -> dict:
     """Run one composed config into ``outdir``; returns the paths written."""
-    from . import experiment, predictions, report
+    from . import experiment, replicates, report
     from .plotting.conditions import condition_figure
     from .results import provenance
 
@@ -50,13 +50,17 @@ def run_experiment(cfg: DictConfig, outdir: Path) -> dict:
     started = time.perf_counter()
     exp = c["experiment"]
     attrs = provenance(OmegaConf.to_yaml(cfg, resolve=True), c["seed"])
+    paths = {"results": outdir / "results.nc", "predictions": outdir / "predictions.json"}
     try:
-        results = experiment.run(c, outdir, attrs)
+        if c["replicates"] > 1:
+            results, outcomes, rows = replicates.run(c, outdir, attrs, experiment.run)
+            paths["replicates"] = outdir / "replicates.json"
+            report.write_records(rows, paths["replicates"])
+        else:
+            results = experiment.run(c, outdir, attrs)
+            outcomes = replicates.evaluate_all(exp.get("predictions", []), results, c["seed"], c["stats"]["n_boot"])
     except experiment.BlowUp as exc:
         raise SimulationError(str(exc)) from None
-    outcomes = [predictions.evaluate(p, results, c["seed"] + k, c["stats"]["n_boot"])
-                for k, p in enumerate(exp.get("predictions", []))]
-    paths = {"results": outdir / "results.nc", "predictions": outdir / "predictions.json"}
     results.save(paths["results"])
     report.write_json(outcomes, paths["predictions"])
     if c["figure"]:
@@ -66,12 +70,19 @@ def run_experiment(cfg: DictConfig, outdir: Path) -> dict:
         paths["figure"] = figs[0]
     elapsed = time.perf_counter() - started
     (outdir / "COMPLETE").write_text(f"{elapsed:.2f} s\n")  # written last: marks a finished run
-    print(f"\n{exp['name']}: {c['n_mice']} virtual mice per condition, seed {c['seed']}, {elapsed:.1f} s")
+    cohorts = f"{c['replicates']} replicate cohorts (seeds {c['seed']}-{c['seed'] + c['replicates'] - 1}) of " \
+        if c["replicates"] > 1 else ""
+    print(f"\n{exp['name']}: {cohorts}{c['n_mice']} virtual mice per condition, seed {c['seed']}, "
+          f"noise {c['mice']['noise']}, {elapsed:.1f} s")
     t = json.loads(results.dataset.attrs.get("timing", "{}"))
     if t.get("run_median"):
         build = f"build {t['build']:.1f} s, " if t.get("build") is not None else ""
         print(f"{t['n_runs']} distinct runs on {t['n_jobs']} processes in {t['simulate_wall']:.1f} s: {build}"
               f"median run {t['run_median']:.2f} s of which simulation loop {t['loop_median']:.2f} s")
+    if "replicates" in paths:
+        print("Across replicate cohorts (pooled effect over every cohort's mice; fragile: held in < 80%):")
+        print(report.replicate_table(rows))
+        print("\nPooled:")
     print(report.table(outcomes))
     print(f"results in {outdir}")
     return paths

@@ -22,12 +22,13 @@ from . import interventions, readouts
 from .circuits import module as circuit_module
 from .parts.neurons import CELL_UNITS
 from .parts.units import UnitError, parse_tree, quantity
-from .predictions import KINDS
+from .predictions import BASES, KINDS
 
-TOP_LEVEL = {"cells", "receptors", "circuit", "sim", "experiment", "seed", "n_mice", "mice", "stats", "figure"}
+TOP_LEVEL = {"cells", "receptors", "circuit", "sim", "experiment", "seed", "n_mice", "mice", "stats", "figure",
+             "replicates"}
 SECTION_KEYS = {
     "sim": {"device", "dt", "duration", "transient", "scale", "n_jobs", "build_cache", "max_rate", "rate_bin"},
-    "mice": {"jitter_sd"},
+    "mice": {"jitter_sd", "noise"},
     "stats": {"n_boot"},
     "experiment": {"name", "title", "circuit", "design", "cohorts", "conditions", "protocol", "stage", "epochs",
                    "predictions", "similarity_margin", "figure"},
@@ -179,6 +180,9 @@ def _check(c: dict, module) -> dict:
     _int(c, "seed", c["seed"], 0)
     _int(c, "n_mice", c["n_mice"], 2)
     _number("mice.jitter_sd", c["mice"]["jitter_sd"], 0.0, 1.0)
+    if c["mice"].get("noise") not in ("fresh", "frozen"):
+        raise ConfigError(f"mice.noise={c['mice'].get('noise')!r} is not one of fresh, frozen")
+    _int(c, "replicates", c.get("replicates", 1), 1)
     _int(c, "stats.n_boot", c["stats"]["n_boot"], 100)
 
     declared = dict(UNITS)
@@ -295,6 +299,14 @@ def _check_experiment(c: dict, exp: dict, circuit: dict, module) -> None:
         pid = spec.get("id", "?")
         if spec.get("kind") not in KINDS:
             raise ConfigError(f"prediction {pid}: kind={spec.get('kind')!r} is not one of {', '.join(KINDS)}")
+        if spec.get("basis") not in BASES:
+            raise ConfigError(f"prediction {pid}: basis={spec.get('basis')!r} is not one of {', '.join(BASES)} "
+                              "(does it emerge from the dynamics, or follow from how the model is defined?)")
+        if spec.get("known_miss") is not None and not (isinstance(spec["known_miss"], str) and spec["known_miss"]):
+            raise ConfigError(f"prediction {pid}: known_miss must be the reason, in words")
+        ids = [p.get("id") for p in exp.get("predictions", [])]
+        if spec.get("derived_from") is not None and spec["derived_from"] not in ids:
+            raise ConfigError(f"prediction {pid}: derived_from={spec['derived_from']!r} is not a prediction id")
         if spec.get("measure") not in measures:
             raise ConfigError(f"prediction {pid}: measure={spec.get('measure')!r} is not one of "
                               f"{', '.join(sorted(measures))}")

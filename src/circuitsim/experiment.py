@@ -9,8 +9,10 @@ such as ``{virus: {fraction: 0.5}}``, and a ``stage`` spec) or *selected* from a
 Cohorts (``experiment.cohorts``, e.g. males and females) are different animals, ``n_mice`` each; every simulated
 condition is run in every cohort. Seeds: one top-level ``seed`` feeds
 ``numpy.random.SeedSequence([seed, stream, mouse, purpose])``. With ``design: within`` every condition of a cohort
-uses the same animals (one stream per cohort): same connectivity, jitter and stage parameters, so comparisons are
-paired; with ``design: between`` each condition of each cohort has its own animals.
+uses the same animals (one stream per cohort): same connectivity, initial state, jitter and stage parameters, so
+comparisons are paired; with ``design: between`` each condition of each cohort has its own animals. With
+``mice.noise: fresh`` (default) an animal meets new input noise in every condition (a real retest); ``frozen``
+replays the same noise in every condition (a counterfactual: differences are the manipulation's alone).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from .readouts.activity import binned_rates, rates
 from .results import Results
 from .simulate import RunSpec
 
-_BRIAN_SEED, _JITTER, _MANIPULATION, _STAGE = 0, 1, 2, 3
+_BRIAN_SEED, _JITTER, _MANIPULATION, _STAGE, _NOISE = 0, 1, 2, 3, 4
 ANALYSED = ""  # the window from the end of the transient to the end of the run: measures without a suffix
 
 
@@ -74,6 +76,7 @@ def plan(cfg: dict, parameters: dict, windows: dict) -> list[RunSpec]:
     sd = float(cfg["mice"]["jitter_sd"])
     module = circuit_module(cfg["circuit"]["name"])
     simulated = {c: spec for c, spec in exp["conditions"].items() if "select" not in spec}
+    fresh = cfg["mice"]["noise"] == "fresh"
     specs = []
     for k, (cohort, cohort_steps) in enumerate(exp["cohorts"].items()):
         for condition, spec in simulated.items():
@@ -98,12 +101,16 @@ def plan(cfg: dict, parameters: dict, windows: dict) -> list[RunSpec]:
                     stage = {"measures": dict(out.measures), "series": dict(out.series)}
                 values = interventions.apply(values, steps, ctx)
                 brian_seed = int(seq(_BRIAN_SEED).generate_state(1)[0] % (2**31 - 1))
-                specs.append(RunSpec(condition, k * n_mice + mouse, brian_seed, values, cohort, stage))
+                noise_seed = None
+                if fresh:  # the same animal meets new input noise in every condition
+                    noise = np.random.SeedSequence([int(cfg["seed"]), stream, mouse, _NOISE, list(simulated).index(condition)])
+                    noise_seed = int(noise.generate_state(1)[0] % (2**31 - 1))
+                specs.append(RunSpec(condition, k * n_mice + mouse, brian_seed, values, cohort, stage, noise_seed))
     return specs
 
 
 def _run_key(spec: RunSpec) -> str:
-    h = hashlib.sha256(str(spec.seed).encode())
+    h = hashlib.sha256(f"{spec.seed} {spec.noise_seed}".encode())
     for name in sorted(spec.values):
         h.update(name.encode())
         h.update(np.ascontiguousarray(spec.values[name], dtype=float).tobytes())

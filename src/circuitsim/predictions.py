@@ -7,13 +7,26 @@ A prediction in an experiment config names a measure, the conditions it compares
 * ``similar``: effect = (mean(a) - mean(b)) / |mean(b)|; held when the CI lies inside +/- ``margin``
   (an equivalence test; the margin is stated in the experiment config before running).
 * ``toward``: a moves from b toward ``target``; effect = recovered fraction (b - a) / (b - target);
-  held when its CI is above 0. 1 means full recovery.
+  held when its CI is above 0 and does not lie wholly above 1. 1 means full recovery; a fraction above 1 is an
+  overshoot past the target and is reported as such (``detail.overshoot``).
 * ``trend``: Spearman correlation between a numeric ``levels`` value per condition and the measure over all
   mice; held when the CI is on the ``direction`` side of 0.
+
+**Small groups.** With fewer than 10 mice in a compared group the bootstrap percentile interval is too narrow, so
+a directional verdict (greater, less, differs, toward, trend) also needs the rank test to agree in the claimed
+direction at p < 0.05 (Wilcoxon signed-rank for the same mice, else Mann-Whitney; Spearman for a trend), and
+``similar`` uses a BCa interval.
+
+Every prediction states its **basis**: ``simulated`` (it emerges from the dynamics) or ``construction`` (it follows
+from how a manipulation or readout is defined: a wiring check). One that is the same measure as another through a
+fixed monotone map names it in ``derived_from`` and is not counted again. A claim the model is known not to
+reproduce carries ``known_miss: <reason>``: it is still checked and reported, as an expected miss.
 
 Pairing is automatic: two conditions holding the same virtual animals are compared mouse by mouse. With
 ``each_cohort: true`` the prediction is also checked within every cohort (e.g. each sex) and holds only if it holds
 in all of them; the pooled effect is reported, each cohort's verdict and effect are in ``detail.cohorts``.
+For a comparison of different animals, ``detail.n80`` is the number of mice per group a two-group comparison of
+this effect and spread would need for 80% power (two-sided alpha 0.05, normal approximation).
 """
 
 from __future__ import annotations
@@ -24,6 +37,8 @@ import numpy as np
 from scipy import stats
 
 KINDS = ("greater", "less", "differs", "similar", "toward", "trend")
+BASES = ("simulated", "construction")
+SMALL_N = 10  # below this many mice per group the rank test must agree (see module docstring)
 
 
 @dataclass
@@ -37,6 +52,9 @@ class Outcome:
     n: int
     kind: str
     measure: str
+    basis: str = "simulated"
+    known_miss: str | None = None
+    derived_from: str | None = None
     detail: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
@@ -63,33 +81,48 @@ def _evaluate(spec: dict, table, seed: int, n_boot: int) -> Outcome:
     a = table.values(spec["a"], measure)
     b = table.values(spec["b"], measure)
     paired = table.same_animals(spec["a"], spec["b"])
+    small = min(len(a), len(b)) < SMALL_N
     if kind == "toward":
         target = table.values(spec["target"], measure)
+
         def stat(x, y, z, axis=-1):
             return (np.mean(y, axis=axis) - np.mean(x, axis=axis)) / (np.mean(y, axis=axis) - np.mean(z, axis=axis))
 
         paired = paired and table.same_animals(spec["b"], spec["target"])
         effect, lo, hi = _boot((a, b, target), stat, rng, n_boot, paired=paired)
-        held = lo > 0
+        held = lo > 0 and lo <= 1
+        side = "less" if np.mean(target) < np.mean(b) else "greater"  # a moves from b toward the target
+        rank_p = _rank_p(a, b, table.same_animals(spec["a"], spec["b"]), side)
+        if small:
+            held = held and rank_p < 0.05
         n = len(a) if paired else len(a) + len(b) + len(target)
-        return _outcome(spec, held, effect, lo, hi, n, {"mean_a": np.mean(a), "mean_b": np.mean(b),
-                                                        "mean_target": np.mean(target), "paired": paired})
+        return _outcome(spec, held, effect, lo, hi, n, {
+            "mean_a": np.mean(a), "mean_b": np.mean(b), "mean_target": np.mean(target), "paired": paired,
+            "overshoot": bool(effect > 1), "rank_p": rank_p, "small_n_rule": small,
+            **_power(a, b, paired)})
     if kind == "similar":
         margin = float(spec["margin"])
+
         def stat(x, y, axis=-1):
             return (np.mean(x, axis=axis) - np.mean(y, axis=axis)) / np.abs(np.mean(y, axis=axis))
-        effect, lo, hi = _boot((a, b), stat, rng, n_boot, paired)
+
+        effect, lo, hi = _boot((a, b), stat, rng, n_boot, paired, method="BCa" if small else "percentile")
         held = (lo > -margin) and (hi < margin)
         return _outcome(spec, held, effect, lo, hi, _n(a, b, paired),
-                        {"mean_a": np.mean(a), "mean_b": np.mean(b), "margin": margin, "paired": paired})
+                        {"mean_a": np.mean(a), "mean_b": np.mean(b), "margin": margin, "paired": paired,
+                         "small_n_rule": small})
     if kind in ("greater", "less", "differs"):
         def stat(x, y, axis=-1):
             return np.mean(x, axis=axis) - np.mean(y, axis=axis)
+
         effect, lo, hi = _boot((a, b), stat, rng, n_boot, paired)
         held = {"greater": lo > 0, "less": hi < 0, "differs": lo > 0 or hi < 0}[kind]
+        rank_p = _rank_p(a, b, paired, kind)
+        if small:
+            held = held and rank_p < 0.05
         return _outcome(spec, held, effect, lo, hi, _n(a, b, paired),
                         {"mean_a": np.mean(a), "mean_b": np.mean(b), "hedges_g": _hedges_g(a, b),
-                         "rank_p": _rank_p(a, b, paired, kind), "paired": paired})
+                         "rank_p": rank_p, "paired": paired, "small_n_rule": small, **_power(a, b, paired)})
     raise ValueError(f"prediction {spec.get('id')}: kind {kind!r} is not one of {', '.join(KINDS)}")
 
 
@@ -109,16 +142,25 @@ def _trend(spec, table, rng, n_boot) -> Outcome:
 
     effect, lo, hi = _boot(tuple(groups), rho, rng, n_boot, paired=False)
     held = hi < 0 if spec["direction"] == "decreasing" else lo > 0
+    side = "less" if spec["direction"] == "decreasing" else "greater"
+    rank_p = float(stats.spearmanr(np.concatenate(xs), np.concatenate(groups), alternative=side).pvalue)
+    small = min(len(g) for g in groups) < SMALL_N
+    if small:
+        held = held and rank_p < 0.05
     return _outcome(spec, held, effect, lo, hi, int(sum(len(g) for g in groups)),
-                    {"means": {c: float(np.mean(g)) for c, g in zip(levels, groups)}})
+                    {"means": {c: float(np.mean(g)) for c, g in zip(levels, groups)}, "rank_p": rank_p,
+                     "small_n_rule": small})
 
 
-def _boot(samples, stat, rng, n_boot, paired):
+def _boot(samples, stat, rng, n_boot, paired, method="percentile"):
     point = float(stat(*samples))
     if any(len(s) < 2 for s in samples):
         return point, float("nan"), float("nan")
-    res = stats.bootstrap(samples, stat, paired=paired, vectorized=True, n_resamples=n_boot,
-                          confidence_level=0.95, method="percentile", random_state=rng)
+    if method == "BCa" and all(np.ptp(s) == 0 for s in samples):
+        method = "percentile"  # BCa is undefined without spread (identical runs); the interval is the point
+    with np.errstate(invalid="ignore", divide="ignore"):
+        res = stats.bootstrap(samples, stat, paired=paired, vectorized=True, n_resamples=n_boot,
+                              confidence_level=0.95, method=method, random_state=rng)
     return point, float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
@@ -128,6 +170,18 @@ def _hedges_g(a, b) -> float:
     if pooled == 0:
         return float("nan")
     return float((np.mean(a) - np.mean(b)) / pooled * (1 - 3 / (4 * (na + nb) - 9)))
+
+
+def _power(a, b, paired) -> dict:
+    """Mice per group for 80% power in a two-group comparison of this effect and pooled SD (between animals)."""
+    if paired or len(a) < 2 or len(b) < 2:
+        return {}
+    sd = np.sqrt((np.var(a, ddof=1) + np.var(b, ddof=1)) / 2)
+    diff = abs(np.mean(a) - np.mean(b))
+    if diff == 0 or not np.isfinite(sd):
+        return {"n80": None}
+    z = stats.norm.ppf(0.975) + stats.norm.ppf(0.8)
+    return {"n80": int(np.ceil(2 * (z * sd / diff) ** 2))}
 
 
 def _rank_p(a, b, paired, kind) -> float:
@@ -148,4 +202,5 @@ def _outcome(spec, held, effect, lo, hi, n, detail) -> Outcome:
     held = bool(held) and np.isfinite(lo) and np.isfinite(hi)
     clean = {k: (float(v) if isinstance(v, (np.floating, float)) else v) for k, v in detail.items()}
     return Outcome(spec["id"], spec["claim"], held, float(effect), float(lo), float(hi), int(n), spec["kind"],
-                   spec["measure"], clean)
+                   spec["measure"], spec.get("basis", "simulated"), spec.get("known_miss"),
+                   spec.get("derived_from"), clean)

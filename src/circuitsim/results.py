@@ -53,6 +53,22 @@ class Results:
         )
         return cls(ds)
 
+    @classmethod
+    def pool(cls, parts: list["Results"]) -> "Results":
+        """Independent replicates side by side: their mice concatenated (coordinate ``replicate`` on ``mouse``),
+        animal ids kept apart; attributes of the first, with every replicate's timing."""
+        datasets = []
+        for k, part in enumerate(parts):
+            ds = part.dataset.assign_coords(replicate=("mouse", np.full(part.dataset.sizes["mouse"], k)))
+            animal = ds["animal"].values
+            ds["animal"] = (("condition", "mouse"), np.where(animal >= 0, animal + k * 10**10, -1))
+            datasets.append(ds)
+        pooled = xr.concat(datasets, dim="mouse", data_vars="minimal", coords="minimal", compat="override",
+                           join="override", combine_attrs="override")
+        pooled = pooled.assign_coords(mouse=np.arange(pooled.sizes["mouse"]))
+        pooled.attrs["replicate_timing"] = json.dumps([p.dataset.attrs.get("timing") for p in parts])
+        return cls(pooled)
+
     @property
     def conditions(self) -> list[str]:
         return [str(c) for c in self.dataset.condition.values]

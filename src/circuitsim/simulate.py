@@ -3,13 +3,14 @@
 Two devices:
 
 * ``cpp_standalone`` (default): the circuit is generated and compiled once into a build directory keyed by
-  its structure (sizes, probabilities, kinetics, duration; not weights or gains), cached between
-  invocations and guarded by a file lock. Each run executes the binary with ``run_args`` (every run
-  parameter) and a seed read from an environment variable by code inserted at the top of ``main``
-  (connectivity, initial state and Poisson input follow it). Runs execute in worker processes (fork),
+  its structure (sizes, probabilities, kinetics, duration; not weights, gains, inputs or signals), cached
+  between invocations and guarded by a file lock. Each run executes the binary with ``run_args`` (every run
+  parameter) and seeds read from environment variables by code inserted into ``main``: the animal's seed at the
+  top (connectivity, initial state, and the input noise unless reseeded) and, where set, a noise seed just before
+  the run loop (fresh Poisson input for the same animal). Runs execute in worker processes (fork),
   each with its own results folder (never shared between processes or invocations).
-* ``runtime`` (numpy code generation): the circuit is rebuilt per run with ``brian2.seed``; used by the
-  fast tests.
+* ``runtime`` (numpy code generation): the circuit is rebuilt per run with ``brian2.seed`` (the animal's, then the
+  noise seed before running); used by the fast tests.
 """
 
 from __future__ import annotations
@@ -36,10 +37,15 @@ from .circuits import module as circuit_module
 from .parts.network import Circuit
 from .parts.recording import time_means
 
-SEED_ENV = "CIRCUITSIM_RUN_SEED"
-_SEED_CODE = f"""
+SEED_ENV = "CIRCUITSIM_RUN_SEED"  # the animal: connectivity, initial state (and input noise unless reseeded)
+NOISE_ENV = "CIRCUITSIM_NOISE_SEED"  # fresh input noise: reseeds every generator just before the run loop
+
+
+def _seed_code(env: str) -> str:
+    """C++ for ``main``: if ``env`` is set, seed every Brian2 random generator from it."""
+    return f"""
 {{
-    const char* _circuitsim_seed = std::getenv("{SEED_ENV}");
+    const char* _circuitsim_seed = std::getenv("{env}");
     if (_circuitsim_seed != NULL) {{
         unsigned long _s = std::strtoul(_circuitsim_seed, NULL, 10);
         for (size_t _k = 0; _k < brian::_random_generators.size(); _k++)
@@ -64,10 +70,11 @@ class RunSpec:
 
     condition: str
     mouse: int  # index over every cohort's mice
-    seed: int  # Brian2 random seed: connectivity, initial state, Poisson input
+    seed: int  # Brian2 random seed of the animal: connectivity, initial state (and input noise if no noise_seed)
     values: dict  # every run parameter of the circuit
     cohort: str = "all"
     stage: dict = field(default_factory=dict)  # what a pre-network stage left: {"measures": {}, "series": {}}
+    noise_seed: int | None = None  # fresh input noise: reseeds the generators after the network is set up
 
 
 @dataclass
@@ -170,6 +177,8 @@ def _runtime_one(args) -> RunOutput:
     b2.seed(run.seed)
     circuit = _build(cfg)
     circuit.set_values(run.values)
+    if run.noise_seed is not None:  # connectivity and initial state are the animal's; the input noise is fresh
+        b2.seed(run.noise_seed)
     loop = time.perf_counter()
     circuit.network.run(cfg["sim"]["duration"] * b2.second, namespace={})
     loop = time.perf_counter() - loop
@@ -254,8 +263,9 @@ def _standalone_session(cfg: dict):
     with _locked(build_dir.parent / f"{build_dir.name}.lock"), standalone_device(build_dir):
         try:
             started = time.perf_counter()
-            b2.device.insert_code("main", _SEED_CODE)
+            b2.device.insert_code("main", _seed_code(SEED_ENV))
             circuit = _build(cfg)
+            b2.device.insert_code("main", _seed_code(NOISE_ENV))  # after connectivity and initial values
             circuit.network.run(cfg["sim"]["duration"] * b2.second, namespace={})
             _sort_clock_starts(b2.device)
             b2.device.build(directory=str(build_dir), compile=True, run=False, with_output=False, clean=False)
@@ -300,6 +310,10 @@ def _standalone_one(run: RunSpec) -> RunOutput:
     results = build_dir / "results" / f"{_STANDALONE['token']}-{os.getpid()}"
     (results / "last_run_info.txt").unlink(missing_ok=True)  # a failed run cannot leave an old one behind
     os.environ[SEED_ENV] = str(int(run.seed))
+    if run.noise_seed is None:
+        os.environ.pop(NOISE_ENV, None)
+    else:
+        os.environ[NOISE_ENV] = str(int(run.noise_seed))
     started = time.perf_counter()
     b2.device.run(directory=str(build_dir), results_directory=str(results.relative_to(build_dir)),
                   with_output=False, run_args=run_args)

@@ -155,7 +155,7 @@ def make_population(
     if any(r.mg_block for r in receptors.values()):
         channels += "mg_block = 1/(1 + Mg/(3.57*mmolar)*exp(-0.062*v/mV)) : 1\n"
     if record_from is not None:
-        extras += recording.integral_equations(receptors)
+        extras += recording.integral_equations(receptors, list(background_channels))
     eqs = b2.Equations(membrane + channels + f"I_syn = {i_syn} : amp\n" + extras)
     namespace = {"Mg": mg_mM * b2.mmolar, **(signals or {})}
     if record_from is not None:

@@ -38,21 +38,34 @@ def rate_readout(spec: dict, view) -> dict:
     return {k: v for k, v in rates({p: view.spikes[p] for p in pops}, view.sizes, view.window).items()}
 
 
-def ei_ratio(conductances: dict, reversal: dict, population: str, threshold_V: float = -0.050) -> dict:
+def ei_ratio(conductances: dict, reversal: dict, population: str, threshold_V: float = -0.050,
+             recurrent: bool = False) -> float:
     """Time-mean excitatory over inhibitory conductance on the recorded cells of ``population``.
 
-    Channels with a reversal potential above ``threshold_V`` count as excitatory (NMDA after its Mg block).
+    Channels with a reversal potential above ``threshold_V`` count as excitatory (NMDA after its Mg block). With
+    ``recurrent`` the background's share of every channel is left out: the synaptic conductance the circuit's own
+    neurons evoke, the E/I a slice recording of evoked excitatory and inhibitory currents compares.
     """
     g = conductances[population]
-    exc = sum(g[c] for c in g if reversal[population][c] > threshold_V)
-    inh = sum(g[c] for c in g if reversal[population][c] <= threshold_V)
-    return {f"ei_{population}": float(np.mean(exc) / np.mean(inh)) if np.mean(inh) > 0 else float("nan")}
+    channels = [c for c in g if "@" not in c]
+
+    def share(c):
+        return g[c] - g.get(f"{c}@background", 0.0) if recurrent else g[c]
+
+    exc = sum(share(c) for c in channels if reversal[population][c] > threshold_V)
+    inh = sum(share(c) for c in channels if reversal[population][c] <= threshold_V)
+    return float(np.mean(exc) / np.mean(inh)) if np.mean(inh) > 0 else float("nan")
+
+
+def _ei_name(spec: dict) -> str:
+    return f"ei_{'rec_' if spec.get('exclude_background') else ''}{spec['population']}"
 
 
 def ei_measures(spec: dict, circuit: dict) -> dict:
     from . import Measure
     p = spec["population"]
-    return {f"ei_{p}": Measure("1", f"{circuit['populations'][p].get('label', p)} E/I")}
+    what = "recurrent E/I (background excluded)" if spec.get("exclude_background") else "E/I"
+    return {_ei_name(spec): Measure("1", f"{circuit['populations'][p].get('label', p)} {what}")}
 
 
 def ei_check(spec: dict, circuit: dict, windows: list, earlier: dict) -> None:
@@ -63,4 +76,5 @@ def ei_check(spec: dict, circuit: dict, windows: list, earlier: dict) -> None:
 
 
 def ei_readout(spec: dict, view) -> dict:
-    return ei_ratio(view.conductances, view.reversal, spec["population"])
+    return {_ei_name(spec): ei_ratio(view.conductances, view.reversal, spec["population"],
+                                     recurrent=bool(spec.get("exclude_background")))}
