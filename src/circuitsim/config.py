@@ -48,6 +48,7 @@ UNITS = {
     "circuit.connections.*.delay": "ms",
     "circuit.connections.*.weights.*": "nS",
     "circuit.signals.*.dt": "ms",
+    "circuit.slices.*.before_end": "ms", "circuit.slices.*.hold": "mV",
     "sim.dt": "second", "sim.duration": "second", "sim.transient": "second", "sim.max_rate": "Hz",
     "sim.rate_bin": "second",
     "experiment.epochs.*.0": "second", "experiment.epochs.*.1": "second",
@@ -244,6 +245,15 @@ def _check_circuit(c: dict, circuit: dict) -> None:
         _number(f"circuit.connections.{name}.p", con["p"], 0.0, 1.0)
         for ch, w in con["weights"].items():
             _nonnegative(f"circuit.connections.{name}.weights.{ch}", w)
+    for name, spec in (circuit.get("slices") or {}).items():
+        where = f"circuit.slices.{name}"
+        if spec.get("connection") not in circuit["connections"]:
+            raise ConfigError(f"{where}.connection={spec.get('connection')!r} is not a connection")
+        _int(c, f"{where}.n_cells", spec["n_cells"], 1)
+        _number(f"{where}.stim_fraction", spec["stim_fraction"], 0.0, 1.0)
+        if not c["sim"]["transient"] < c["sim"]["duration"] - float(spec["before_end"]) < c["sim"]["duration"]:
+            raise ConfigError(f"{where}.before_end={spec['before_end']}: the volley must fall after the transient "
+                              "and before the end of the run")
     recorded = circuit.get("record_conductances") or []
     if not isinstance(recorded, list) or set(recorded) - set(circuit["populations"]):
         raise ConfigError(f"circuit.record_conductances={recorded!r}: must be a list of populations "

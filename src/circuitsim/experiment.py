@@ -100,6 +100,9 @@ def plan(cfg: dict, parameters: dict, windows: dict) -> list[RunSpec]:
                     out = module.stage(cfg["circuit"], stage_spec, values, stage_ctx)
                     stage = {"measures": dict(out.measures), "series": dict(out.series)}
                 values = interventions.apply(values, steps, ctx)
+                for name, par in parameters.items():  # mirrors follow their source (virtual-slice weights)
+                    if par.mirror_of:
+                        values[name] = par.mirrored(values)
                 brian_seed = int(seq(_BRIAN_SEED).generate_state(1)[0] % (2**31 - 1))
                 noise_seed = None
                 if fresh:  # the same animal meets new input noise in every condition
@@ -147,7 +150,7 @@ def measure(cfg: dict, spec: RunSpec, out, facts, windows: dict) -> dict:
     m = {}
     for epoch, window in windows.items():
         view = readouts.View(out.spikes, out.sizes, window, out.conductances, facts.reversal, spec.values, circuit,
-                             windows, {})
+                             windows, {}, out.slices)
         for _, readout, rspec in readouts.instances(circuit):
             if epoch == ANALYSED or readout.per_epoch:
                 view.measures.update(readout.compute(rspec, view))

@@ -86,6 +86,7 @@ class RunOutput:
     conductances: dict  # population -> {channel: per-neuron time-mean effective conductance (S)}, analysed window
     finite: dict  # population or group -> bool, last state (and conductance means) all finite
     traces: dict = field(default_factory=dict)  # "<group>.<variable>" -> (times in s, mean over elements)
+    slices: dict = field(default_factory=dict)  # virtual slice -> peak evoked conductance of each recorded cell (S)
     timing: dict = None  # seconds: "run" (whole run, reading results included), "loop" (simulation loop only)
 
 
@@ -162,8 +163,11 @@ def _collect(circuit: Circuit, sim: dict) -> RunOutput:
             values = np.asarray(getattr(mon, var)[:], dtype=float)  # (elements, times), SI
             traces[f"{group}.{var}"] = (t, values.mean(axis=0) if values.size else np.zeros(len(t)))
             finite[group] = finite.get(group, True) and bool(np.all(np.isfinite(values)))
+    slices = {name: np.asarray(cells.g_peak[:] / b2.siemens) for name, cells in circuit.slices.items()}
+    for name, peaks in slices.items():
+        finite[name] = bool(np.all(np.isfinite(peaks)))
     return RunOutput(spikes, {p: len(pop.group) for p, pop in circuit.populations.items()}, conductances, finite,
-                     traces)
+                     traces, slices)
 
 
 # --------------------------------------------------------------------------------------------- runtime
@@ -201,7 +205,7 @@ def build_key(cfg: dict) -> str:
             return [strip(v) for v in node]
         return node
 
-    keys = ("name", "mg", "populations", "connections", "record_conductances", "signals",
+    keys = ("name", "mg", "populations", "connections", "record_conductances", "signals", "slices",
             *getattr(circuit_module(cfg["circuit"]["name"]), "STRUCTURAL_KEYS", ()))
     circuit = {k: v for k, v in cfg["circuit"].items() if k in keys}
     circuit = strip(circuit)

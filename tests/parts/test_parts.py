@@ -468,3 +468,56 @@ def test_only_parameters_that_differ_are_per_neuron(brian_runtime, cell_library)
     pv = make_population("pv2", 3, one_cell_type(cell_library, "bla_pv"), {}, mg_mM=1.0)
     assert "w" not in pv.group.variables  # a = b = 0
     np.testing.assert_allclose(pv.cell_values("EL") / mV, -68.0)
+
+
+# ------------------------------------------------------------------------------------------ virtual slice
+
+
+def _slice_circuit(cell_library, receptor_library, stim_fraction):
+    from circuitsim.parts.network import assemble
+
+    cfg = parsed("circuit", {
+        "populations": {
+            "pre": {"n": 50, "subtypes": {"bla_pv": 1.0}, "receptors": {"ampa": "ampa"}, "gains": ["eff"]},
+            "post": {"n": 20, "subtypes": {"cel_rf": 1.0}, "receptors": {"ampa": "ampa", "nmda": "nmda"}}},
+        "connections": {"pre_post": {"pre": "pre", "post": "post", "p": 0.4, "delay": "2 ms", "pre_gain": "eff",
+                                     "weights": {"ampa": "1 nS", "nmda": "0.3 nS"}}},
+        "slices": {"probe": {"connection": "pre_post", "n_cells": 10, "stim_fraction": stim_fraction,
+                             "before_end": "40 ms", "hold": "-70 mV"}},
+    })
+    b2.defaultclock.dt = 0.1 * ms
+    sim = {"scale": 1.0, "duration": 0.1, "transient": 0.0}
+    return assemble("slice_test", cfg, cell_library, receptor_library, sim)
+
+
+def _evoked(cell_library, receptor_library, eff: float, stim_fraction: float = 0.5):
+    b2.start_scope()
+    b2.seed(3)
+    circuit = _slice_circuit(cell_library, receptor_library, stim_fraction)
+    values = circuit.defaults()
+    values["pre.eff"] = np.full(50, eff)
+    for name, par in circuit.parameters.items():  # what experiment.plan does for a mirrored parameter
+        if par.mirror_of:
+            values[name] = par.mirrored(values)
+    assert circuit.parameters["probe_synapses.w_ampa"].mirror_of == "pre_post.w_ampa"
+    circuit.set_values(values)
+    circuit.network.run(100 * ms, namespace={})
+    return circuit
+
+
+def test_virtual_slice_measures_the_evoked_conductance(brian_runtime, cell_library, receptor_library):
+    """A volley onto voltage-clamped cells: the peak evoked conductance grows with each cell's stimulated inputs
+    and is linear in the presynaptic efficacy (a linked gain); the network itself is not touched."""
+    circuit = _evoked(cell_library, receptor_library, 1.0)
+    peaks = circuit.slices["probe"].g_peak[:] / nS
+    assert np.all(peaks > 0) and circuit.spike_monitors["post"].num_spikes == 0, "the slice drives only its cells"
+    np.testing.assert_allclose(circuit.slices["probe"].v[:] / mV, -70.0)
+    inputs = np.bincount(circuit.synapses["probe_synapses"].j[:], minlength=10)
+    assert np.corrcoef(peaks, inputs)[0, 1] > 0.5, "more afferents, larger evoked conductance"
+    doubled = _evoked(cell_library, receptor_library, 2.0).slices["probe"].g_peak[:] / nS
+    np.testing.assert_allclose(doubled, 2 * peaks, rtol=1e-9)
+
+
+def test_virtual_slice_without_a_volley_stays_silent(brian_runtime, cell_library, receptor_library):
+    circuit = _evoked(cell_library, receptor_library, 1.0, stim_fraction=0.0)
+    np.testing.assert_array_equal(circuit.slices["probe"].g_peak[:], 0.0)

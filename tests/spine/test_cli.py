@@ -9,7 +9,8 @@ import xarray as xr
 
 from conftest import SMALL_RUN, run_cli
 
-REQUIRED = {"id", "claim", "held", "effect", "ci_low", "ci_high", "n"}
+REQUIRED = {"id", "claim", "held", "effect", "ci_low", "ci_high", "n", "kind", "measure", "basis", "known_miss",
+            "derived_from", "detail"}
 
 
 def small_run(tmp_path, name, *extra):
@@ -24,6 +25,8 @@ def test_outputs_contract(tmp_path):
     assert "prediction" in proc.stdout and "held" in proc.stdout
     records = json.loads((out / "predictions.json").read_text())
     assert records and all(REQUIRED <= set(r) for r in records)
+    assert {r["basis"] for r in records} == {"simulated", "construction"}
+    assert "simulated predictions held" in proc.stdout and "construction checks pass" in proc.stdout
     assert {r["id"] for r in records} >= {"G2a_cem_output", "G8a_object_oe", "G10_dose_response"}
     with xr.open_dataset(out / "results.nc", engine="h5netcdf") as ds:
         assert set(ds.condition.values) >= {"wt", "oe", "oe_rescue", "oe_gfp"}
@@ -57,14 +60,16 @@ def test_runtime_device_runs_the_same_pipeline(tmp_path):
     assert len(json.loads((out / "predictions.json").read_text())) > 0
 
 
-@pytest.mark.slow
-def test_default_run_end_to_end(tmp_path):
-    """The README's first command, unchanged (full network, 10 mice): minutes."""
-    out = tmp_path / "default"
-    proc = run_cli("experiment=grik4_rescue", f"hydra.run.dir={out}", timeout=3000)
+def test_replicates_report_share_held(tmp_path):
+    out = tmp_path / "replicates"
+    proc = run_cli("experiment=grik4_rescue", *SMALL_RUN, "n_mice=3", "replicates=2", "figure=false",
+                   f"hydra.run.dir={out}")
     assert proc.returncode == 0, proc.stderr[-2000:]
-    records = {r["id"]: r for r in json.loads((out / "predictions.json").read_text())}
-    assert records["G2a_cem_output"]["held"] and records["G1a_bla_pn_rate"]["held"]
+    rows = json.loads((out / "replicates.json").read_text())
+    assert rows and all(r["replicates"] == 2 and 0 <= r["held"] <= 2 for r in rows)
+    assert "held in" in proc.stdout
+    with xr.open_dataset(out / "results.nc", engine="h5netcdf") as ds:
+        assert ds.sizes["mouse"] == 6 and sorted(set(ds["replicate"].values.tolist())) == [0, 1]
 
 
 @pytest.mark.slow

@@ -23,7 +23,8 @@ def toy_config(device: str, cache, **changes) -> dict:
         "circuit": OmegaConf.load(TOY),
         "sim": {"device": device, "dt": "0.1 ms", "duration": "0.6 s", "transient": "0.1 s", "scale": 1.0,
                 "n_jobs": 2, "build_cache": str(cache), "max_rate": "300 Hz", "rate_bin": "10 ms"},
-        "seed": 0, "n_mice": 2, "mice": {"jitter_sd": 0.0}, "stats": {"n_boot": 200}, "figure": False,
+        "seed": 0, "n_mice": 2, "mice": {"jitter_sd": 0.0, "noise": "fresh"}, "stats": {"n_boot": 200},
+        "figure": False, "replicates": 1,
         "experiment": {
             "name": "toy", "circuit": "toy.circuit", "design": "within",
             "epochs": {"before": ["0.1 s", "0.3 s"], "during": ["0.3 s", "0.6 s"]},
@@ -152,3 +153,21 @@ def test_step_that_does_not_fit_the_built_circuit_is_one_line(tmp_path, step, me
     with pytest.raises(ConfigError, match=message) as info:
         experiment.run(cfg, tmp_path, attrs={})
     assert "\n" not in str(info.value)
+
+
+def test_fresh_noise_is_a_retest_of_the_same_animal_frozen_noise_a_replay(tmp_path):
+    """Two conditions without manipulations: with frozen noise they are the same run (simulated once); with fresh
+    noise the same animals (same seeds, connectivity, initial state) meet different input, and a rerun of the
+    same config reproduces it exactly."""
+    conditions = {"first": {}, "second": {}}
+    runs = {}
+    for noise in ("frozen", "fresh", "fresh_again"):
+        cfg = toy_config("cpp_standalone", tmp_path / "cache", **{"experiment.conditions": conditions,
+                                                                   "mice.noise": noise.split("_")[0]})
+        runs[noise] = experiment.run(cfg, tmp_path / noise, attrs={})
+    frozen, fresh, again = runs["frozen"], runs["fresh"], runs["fresh_again"]
+    np.testing.assert_array_equal(frozen.values("first", "rate_noisy"), frozen.values("second", "rate_noisy"))
+    assert not np.array_equal(fresh.values("first", "rate_noisy"), fresh.values("second", "rate_noisy"))
+    np.testing.assert_array_equal(fresh.dataset["seed"].values, frozen.dataset["seed"].values), "same animals"
+    np.testing.assert_array_equal(fresh.values("first", "rate_noisy"), again.values("first", "rate_noisy"))
+    np.testing.assert_array_equal(fresh.values("second", "rate_noisy"), again.values("second", "rate_noisy"))

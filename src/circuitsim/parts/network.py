@@ -18,6 +18,7 @@ from . import signals as signal_parts
 from .background import poisson_background
 from .neurons import Population, cell_parameters, make_population, slot_parameter
 from .receptors import Receptor
+from .slice import virtual_slice
 from .synapses import connect
 
 
@@ -32,6 +33,13 @@ class RunParameter:
     default: object  # float (SI), or array for per-element values and time courses
     jitter: bool  # varies between virtual mice
     dt: float | None = None  # sampling step (s) of a time course
+    mirror_of: str | None = None  # always the value of that parameter (a copy of a projection in a virtual slice)
+    mirror_index: tuple | None = None  # ... at these elements of it
+
+    def mirrored(self, values: dict):
+        """This parameter's value taken from its source in ``values``."""
+        source = values[self.mirror_of]
+        return np.array(source)[list(self.mirror_index)] if self.mirror_index is not None else source
 
     def with_unit(self, value):
         """``value`` (float or array, in SI) as what Brian2 expects for this variable."""
@@ -61,6 +69,7 @@ class Circuit:
     groups: dict[str, b2.NeuronGroup] = field(default_factory=dict)  # groups that are not AdEx populations
     signals: dict[str, b2.TimedArray] = field(default_factory=dict)
     state_monitors: dict[str, tuple] = field(default_factory=dict)  # group -> (StateMonitor, variables)
+    slices: dict[str, b2.NeuronGroup] = field(default_factory=dict)  # virtual slice -> its recorded cells
 
     def defaults(self) -> dict[str, object]:
         """Every run parameter at its config value (a fresh copy of the arrays)."""
@@ -190,6 +199,9 @@ def assemble(name: str, circuit_cfg: dict, cells: dict, receptors: dict, sim: di
     for par in parameters.values():
         if par.size is None:
             setattr(circuit._owner(par), par.variable, par.with_unit(0.0))
+    for slice_name, spec in (circuit_cfg.get("slices") or {}).items():
+        con = circuit_cfg["connections"][spec["connection"]]
+        virtual_slice(slice_name, spec, populations[con["pre"]], populations[con["post"]], con, circuit, sim)
     return circuit
 
 

@@ -47,12 +47,13 @@ class View:
     circuit: dict  # the circuit config
     epochs: dict  # every window by name
     measures: dict  # measures already computed for this window (readouts run in config order)
+    slices: dict = field(default_factory=dict)  # virtual slice -> peak evoked conductance per recorded cell (S)
 
 
 REGISTRY: dict[str, Readout] = {
     "rates": Readout(activity.rate_measures, activity.rate_readout, per_epoch=True, check=activity.rate_check),
     "ei": Readout(activity.ei_measures, activity.ei_readout, check=activity.ei_check),
-    "pathways": Readout(synaptic.pathway_measures, synaptic.pathway_readout, check=synaptic.pathway_check),
+    "evoked": Readout(synaptic.evoked_measures, synaptic.evoked_readout, check=synaptic.evoked_check),
     "behaviour": Readout(behaviour.behaviour_measures, behaviour.behaviour_readout, per_epoch=True,
                          units={"D50": "Hz", "k": "Hz"}, check=behaviour.behaviour_check),
     "pattern_separation": Readout(memory.separation_measures, memory.separation_readout, check=memory.separation_check),
