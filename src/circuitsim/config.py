@@ -251,9 +251,10 @@ def _check_circuit(c: dict, circuit: dict) -> None:
             raise ConfigError(f"{where}.connection={spec.get('connection')!r} is not a connection")
         _int(c, f"{where}.n_cells", spec["n_cells"], 1)
         _number(f"{where}.stim_fraction", spec["stim_fraction"], 0.0, 1.0)
-        if not c["sim"]["transient"] < c["sim"]["duration"] - float(spec["before_end"]) < c["sim"]["duration"]:
-            raise ConfigError(f"{where}.before_end={spec['before_end']}: the volley must fall after the transient "
-                              "and before the end of the run")
+        at = c["sim"]["duration"] - float(spec["before_end"])
+        if not c["sim"]["transient"] < at < c["sim"]["duration"] or not _divides(1e-3, at):
+            raise ConfigError(f"{where}.before_end={spec['before_end']}: the volley must fall after the transient, "
+                              "before the end of the run, on a whole millisecond")
     recorded = circuit.get("record_conductances") or []
     if not isinstance(recorded, list) or set(recorded) - set(circuit["populations"]):
         raise ConfigError(f"circuit.record_conductances={recorded!r}: must be a list of populations "

@@ -152,7 +152,8 @@ def _collect(circuit: Circuit, sim: dict) -> RunOutput:
         finite[name] = bool(np.all(np.isfinite(v)))
     for name in circuit.recorded:
         pop = circuit.populations[name]
-        conductances[name] = time_means(pop.group, pop.receptors, sim["duration"] - transient)
+        background = [c for c in pop.receptors if f"bg_w_{c}" in pop.group.variables]
+        conductances[name] = time_means(pop.group, pop.receptors, sim["duration"] - transient, background)
         finite[name] = finite.get(name, True) and all(np.all(np.isfinite(g)) for g in conductances[name].values())
     for name, group in circuit.groups.items():  # every non-neuron group, recorded or not
         finite[name] = all(bool(np.all(np.isfinite(np.asarray(getattr(group, var)[:], dtype=float))))

@@ -171,6 +171,23 @@ def test_conductance_integrals_equal_mean_of_every_step(brian_runtime, receptor_
     assert not np.allclose(means["nmda"], np.asarray(mon.g_nmda / b2.siemens)[:, inside].mean(axis=1), rtol=1e-3)
 
 
+def test_background_share_is_counted_exactly_enough(brian_runtime, receptor_library, cell_library):
+    """Cells driven by background alone: the counted background share of each channel equals the integrated
+    total (what is left, the recurrent share, is zero) to well below the 1e-3 that matters for the recurrent E/I."""
+    b2.defaultclock.dt = 0.1 * ms
+    b2.seed(5)
+    rec = receptors_from(receptor_library, {"ampa": "ampa", "kar": "kar"})
+    pop = make_population("bgpop", 200, one_cell_type(cell_library, "bla_pn_adapting"), rec, mg_mM=1.0,
+                          background_channels=["ampa", "kar"], record_from=0.5 * second)
+    bg = poisson_background(pop, 100, 5 * Hz, ["ampa", "kar"])
+    pop.group.bg_w_ampa, pop.group.bg_w_kar = 0.9 * nS, 0.054 * nS
+    b2.Network(pop.group, bg).run(3 * second, namespace={})
+    means = time_means(pop.group, rec, 2.5, ["ampa", "kar"])
+    for c in rec:
+        assert means[f"{c}@background"].mean() > 0
+        np.testing.assert_allclose(means[f"{c}@background"].mean(), means[c].mean(), rtol=1e-3, err_msg=c)
+
+
 # ---------------------------------------------------------------------------------- clock start order
 
 # Generates a small standalone network with two clocks (a NeuronGroup on the default clock, a StateMonitor

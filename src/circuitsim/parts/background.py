@@ -22,6 +22,8 @@ import brian2 as b2
 import numpy as np
 from brian2.core.functions import DEFAULT_FUNCTIONS, Function
 
+from . import recording
+
 if TYPE_CHECKING:
     from .neurons import Population
 
@@ -38,11 +40,11 @@ def poisson_background(pop: Population, n_inputs: int, rate, channels: list[str]
     pop.group.namespace[gap] = _gap_function(gap, mu)
     pop.group.namespace[f"{pop.name}_background_mu"] = mu
     pop.group.bg_countdown = f"1 + int(-log(1 - rand())/{pop.name}_background_mu)"  # stationary start
-    shadows = [c for c in channels if f"xb_{c}" in pop.group.variables]  # recorded background share (recording)
+    counted = "bg_count" in pop.group.variables  # the background's share of recorded conductances (recording)
     code = (f"k_background = {events}(bg_countdown)\n"
             f"bg_countdown = {gap}(bg_countdown)\n"
             + "\n".join(f"x_{c} += k_background*bg_w_{c}*gain_{c}" for c in channels)
-            + "".join(f"\nxb_{c} += k_background*bg_w_{c}*gain_{c}" for c in shadows))
+            + (f"\nbg_count += k_background*int(t >= {recording.WINDOW_START})" if counted else ""))
     return pop.group.run_regularly(code, when="synapses", name=f"{pop.name}_background")
 
 
