@@ -31,6 +31,7 @@ this effect and spread would need for 80% power (two-sided alpha 0.05, normal ap
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -156,12 +157,17 @@ def _boot(samples, stat, rng, n_boot, paired, method="percentile"):
     point = float(stat(*samples))
     if any(len(s) < 2 for s in samples):
         return point, float("nan"), float("nan")
-    if method == "BCa" and all(np.ptp(s) == 0 for s in samples):
-        method = "percentile"  # BCa is undefined without spread (identical runs); the interval is the point
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", stats.DegenerateDataWarning)
         res = stats.bootstrap(samples, stat, paired=paired, vectorized=True, n_resamples=n_boot,
                               confidence_level=0.95, method=method, random_state=rng)
-    return point, float(res.confidence_interval.low), float(res.confidence_interval.high)
+        low, high = float(res.confidence_interval.low), float(res.confidence_interval.high)
+        if method == "BCa" and not (np.isfinite(low) and np.isfinite(high)):
+            # BCa is undefined when every resample gives the same value (e.g. identical paired runs)
+            res = stats.bootstrap(samples, stat, paired=paired, vectorized=True, n_resamples=n_boot,
+                                  confidence_level=0.95, method="percentile", random_state=rng)
+            low, high = float(res.confidence_interval.low), float(res.confidence_interval.high)
+    return point, low, high
 
 
 def _hedges_g(a, b) -> float:

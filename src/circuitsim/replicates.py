@@ -1,7 +1,8 @@
 """Verdicts across independent cohorts: run an experiment ``replicates`` times (seeds ``seed``, ``seed + 1``, ...)
 and report, per prediction, the share of cohorts in which it held and the effect pooled over every cohort's mice.
 
-A prediction that holds in fewer than :data:`FRAGILE_BELOW` of the cohorts is called fragile. The pooled table is
+A prediction that holds in fewer than :data:`FRAGILE_BELOW` of the cohorts is called fragile (a declared known miss
+is reported as such instead). The pooled table is
 the experiment's Results with the replicates' mice side by side (coordinate ``replicate`` on ``mouse``).
 """
 
@@ -22,7 +23,7 @@ def summarise(specs: list[dict], per_replicate: list[list], pooled: list) -> lis
         p = pooled[k]
         rows.append({"id": spec["id"], "basis": p.basis, "known_miss": p.known_miss, "derived_from": p.derived_from,
                      "held": int(sum(verdicts)), "replicates": len(verdicts), "share": share,
-                     "fragile": share < FRAGILE_BELOW, "verdicts": verdicts, "effects": [o[k].effect for o in per_replicate],
+                     "fragile": share < FRAGILE_BELOW and not p.known_miss, "verdicts": verdicts, "effects": [o[k].effect for o in per_replicate],
                      "effect": p.effect, "ci_low": p.ci_low, "ci_high": p.ci_high, "pooled_held": p.held, "n": p.n,
                      "n80": p.detail.get("n80")})
     return rows

@@ -6,9 +6,11 @@ populations x0.25, connection probabilities x4, same mean in-degrees; 1 s analys
 high-anxiety selection). **Majority rule:** a prediction passes when it holds in at least 2 of the 3 seeds. With
 6 mice per group the small-n rule of :mod:`circuitsim.predictions` applies (the rank test must agree). A declared
 known miss is ``xfail(strict=True)``: the test fails the day the claim starts to hold, so the declaration is
-revisited. Object recognition (G8a) is the exception on size: its effect needs the default-size hippocampal module
-(on the small network the direction held in 2 of 6 seeds), so it runs on the default circuit (8 mice, wt and oe).
-Construction checks (wiring) are asserted on one seed. Never spike counts: directions, with statistics.
+revisited; so is a prediction found underpowered on the small network (``SMALL_NETWORK_MISSES``, with its reason),
+which the default-run test covers at full size. Object recognition (G8a) is the exception on size: its effect needs the default-size hippocampal module
+(on the small network the direction held in 2 of 6 seeds), so it runs on the default circuit (8 mice).
+Construction checks (wiring) are asserted on one seed (the object-recognition family, G8a-c, on the default
+circuit with wt, oe and oe_rescue). Never spike counts: directions, with statistics.
 """
 
 from __future__ import annotations
@@ -24,7 +26,17 @@ SEEDS = (11, 12, 13)
 MAJORITY = 2
 SMALL = ["sim.scale=0.25", "sim.duration=1.5s", "sim.transient=0.5s"]
 N_MICE = {"grik4_rescue": 6, "grik4_high_anxiety": 24}
-FULL_SIZE = {"G8a_object_oe"}  # needs the default-size hippocampal module (module docstring)
+FULL_SIZE = {"G8a_object_oe", "G8b_object_not_rescued", "G8c_object_as_oe"}  # the object-recognition family
+# needs the default-size hippocampal module (module docstring)
+# Found on first running this test (2026-11-30), not tuned away: the dose-response is too weak for 6 mice and 1 s
+# analysed. It holds in 5 of 5 cohorts of the default experiment, whose verdicts test_grik4_default_run checks.
+SMALL_NETWORK_MISSES = {
+    "G10_dose_response": "underpowered on the small network (seeds 11-13: rho -0.30, -0.36, -0.15, CIs reach 0); "
+                         "holds in 5 of 5 default-size cohorts",
+    "G9b_ha_reduction": "on the small network the selected mice sit on the open-arm floor (seed 13: +0.001 %); "
+                        "holds in 5 of 5 default-size cohorts",
+    "G9c_ha_partial": "as G9b (seeds 11-13: 0 of 3); holds in 4 of 5 default-size cohorts",
+}
 
 
 def prepared(name: str, overrides: list[str]) -> dict:
@@ -42,7 +54,8 @@ def params(basis: str):
         for spec in declared(name):
             if spec["basis"] != basis:
                 continue
-            marks = [pytest.mark.xfail(strict=True, reason=spec["known_miss"])] if spec.get("known_miss") else []
+            reason = spec.get("known_miss") or SMALL_NETWORK_MISSES.get(spec["id"])
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
             out.append(pytest.param(name, spec, id=spec["id"], marks=marks))
     return out
 
@@ -58,9 +71,9 @@ def verdicts(tmp_path_factory):
             overrides = ([f"n_mice=8", f"seed={seed}"] if full_size
                          else [*SMALL, f"n_mice={N_MICE[name]}", f"seed={seed}"])
             cfg = prepared(name, overrides)
-            if full_size:  # only the two conditions G8a compares
+            if full_size:  # only the conditions the object-recognition predictions compare
                 cfg["experiment"]["conditions"] = {c: s for c, s in cfg["experiment"]["conditions"].items()
-                                                   if c in ("wt", "oe")}
+                                                   if c in ("wt", "oe", "oe_rescue")}
             results = experiment.run(cfg, tmp_path_factory.mktemp(f"{name}-{seed}"), attrs={})
             specs = [p for p in cfg["experiment"]["predictions"] if (p["id"] in FULL_SIZE) == full_size]
             cache[key] = {o.id: o for o in evaluate_all(specs, results, seed, cfg["stats"]["n_boot"])}
