@@ -7,7 +7,8 @@ A prediction in an experiment config names a measure, the conditions it compares
 * ``similar``: effect = (mean(a) - mean(b)) / |mean(b)|; held when the CI lies inside +/- ``margin``
   (an equivalence test; the margin is stated in the experiment config before running).
 * ``toward``: a moves from b toward ``target``; effect = recovered fraction (b - a) / (b - target);
-  held when its CI is above 0 and does not lie wholly above 1. 1 means full recovery; a fraction above 1 is an
+  held when its CI is above 0 and does not lie wholly above 1 (when a and b are the same animals and the target
+  others, the pairs are resampled together and the target group on its own). 1 means full recovery; a fraction above 1 is an
   overshoot past the target and is reported as such (``detail.overshoot``).
 * ``trend``: Spearman correlation between a numeric ``levels`` value per condition and the measure over all
   mice; held when the CI is on the ``direction`` side of 0.
@@ -15,7 +16,8 @@ A prediction in an experiment config names a measure, the conditions it compares
 **Small groups.** With fewer than 10 mice in a compared group the bootstrap percentile interval is too narrow, so
 a directional verdict (greater, less, differs, toward, trend) also needs the rank test to agree in the claimed
 direction at p < 0.05 (Wilcoxon signed-rank for the same mice, else Mann-Whitney; Spearman for a trend), and
-``similar`` uses a BCa interval.
+``similar`` uses a BCa interval (bias- and skew-corrected; it is itself unstable at such n, so equivalence
+verdicts on fewer than 10 mice are weak evidence either way; percentile where BCa is undefined).
 
 Every prediction states its **basis**: ``simulated`` (it emerges from the dynamics) or ``construction`` (it follows
 from how a manipulation or readout is defined: a wiring check). One that is the same measure as another through a
@@ -89,17 +91,21 @@ def _evaluate(spec: dict, table, seed: int, n_boot: int) -> Outcome:
         def stat(x, y, z, axis=-1):
             return (np.mean(y, axis=axis) - np.mean(x, axis=axis)) / (np.mean(y, axis=axis) - np.mean(z, axis=axis))
 
-        paired = paired and table.same_animals(spec["b"], spec["target"])
-        effect, lo, hi = _boot((a, b, target), stat, rng, n_boot, paired=paired)
+        all_paired = paired and table.same_animals(spec["b"], spec["target"])
+        if paired and not all_paired:  # a and b the same animals, the target others: resample pairs and target apart
+            effect, lo, hi = _boot_pairs_and_group(a, b, target, stat, rng, n_boot)
+            n = len(a) + len(target)
+        else:
+            effect, lo, hi = _boot((a, b, target), stat, rng, n_boot, paired=all_paired)
+            n = len(a) if all_paired else len(a) + len(b) + len(target)
         held = lo > 0 and lo <= 1
         side = "less" if np.mean(target) < np.mean(b) else "greater"  # a moves from b toward the target
-        rank_p = _rank_p(a, b, table.same_animals(spec["a"], spec["b"]), side)
+        rank_p = _rank_p(a, b, paired, side)
         if small:
             held = held and rank_p < 0.05
-        n = len(a) if paired else len(a) + len(b) + len(target)
         return _outcome(spec, held, effect, lo, hi, n, {
             "mean_a": np.mean(a), "mean_b": np.mean(b), "mean_target": np.mean(target), "paired": paired,
-            "overshoot": bool(effect > 1), "rank_p": rank_p, "small_n_rule": small,
+            "target_paired": all_paired, "overshoot": bool(effect > 1), "rank_p": rank_p, "small_n_rule": small,
             **_power(a, b, paired)})
     if kind == "similar":
         margin = float(spec["margin"])
@@ -168,6 +174,20 @@ def _boot(samples, stat, rng, n_boot, paired, method="percentile"):
                                   confidence_level=0.95, method="percentile", random_state=rng)
             low, high = float(res.confidence_interval.low), float(res.confidence_interval.high)
     return point, low, high
+
+
+def _boot_pairs_and_group(a, b, target, stat, rng, n_boot):
+    """Percentile bootstrap of ``stat(a, b, target)`` resampling the (a, b) pairs of the same animals together and
+    the target group on its own."""
+    point = float(stat(a, b, target))
+    if len(a) < 2 or len(target) < 2:
+        return point, float("nan"), float("nan")
+    pairs = rng.integers(0, len(a), (n_boot, len(a)))
+    group = rng.integers(0, len(target), (n_boot, len(target)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values = stat(a[pairs], b[pairs], target[group], axis=-1)
+    low, high = np.nanpercentile(values, [2.5, 97.5])
+    return point, float(low), float(high)
 
 
 def _hedges_g(a, b) -> float:

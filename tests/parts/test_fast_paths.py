@@ -173,7 +173,8 @@ def test_conductance_integrals_equal_mean_of_every_step(brian_runtime, receptor_
 
 def test_background_share_is_counted_exactly_enough(brian_runtime, receptor_library, cell_library):
     """Cells driven by background alone: the counted background share of each channel equals the integrated
-    total (what is left, the recurrent share, is zero) to well below the 1e-3 that matters for the recurrent E/I."""
+    total (what is left, the recurrent share, is zero) in the population mean to 1e-3 (single cells: a few 1e-3,
+    see time_means)."""
     b2.defaultclock.dt = 0.1 * ms
     b2.seed(5)
     rec = receptors_from(receptor_library, {"ampa": "ampa", "kar": "kar"})

@@ -128,6 +128,8 @@ class Circuit:
             n = np.size(values[name])
             if (par.size is None and n != 1) or (par.size is not None and n != par.size):
                 raise ValueError(f"run parameter {name}: {n} values given, {par.size or 1} expected")
+            if par.mirror_of and not np.array_equal(values[name], par.mirrored(values)):
+                raise ValueError(f"run parameter {name} must equal {par.mirror_of} (a mirror; see experiment.plan)")
 
     def _owner(self, par: RunParameter):
         if par.owner in self.populations:

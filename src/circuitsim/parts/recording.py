@@ -37,8 +37,9 @@ def time_means(group, receptors: dict[str, Receptor], window: float, background:
 
     The share is counted, not integrated: a channel is linear in its input, so the conductance that ``n`` events
     of increment ``w`` leave over the window integrates to ``n * w * tau_decay`` up to the events at the window's
-    two edges (each cut off by about one decay time; they cancel in expectation, and their fluctuation is below
-    1e-4 of the share for 100 inputs at 5 Hz over 2.5 s). No extra equations per step.
+    two edges (each cut off by about one decay time; they cancel in expectation). The edge error grows with the
+    decay time: for 100 inputs at 5 Hz over 2.5 s it is ~1e-3 of a cell's share for AMPA and ~5e-3 for KAR, and
+    ~1e-4 for a mean over a few hundred cells, so use population means. No extra equations per step.
     """
     out = {c: np.asarray(getattr(group, f"g_{c}_integral")[:] / (b2.siemens * b2.second)) / window
            for c in receptors}
