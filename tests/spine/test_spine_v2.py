@@ -157,8 +157,8 @@ def test_step_that_does_not_fit_the_built_circuit_is_one_line(tmp_path, step, me
 
 def test_fresh_noise_is_a_retest_of_the_same_animal_frozen_noise_a_replay(tmp_path):
     """Two conditions without manipulations: with frozen noise they are the same run (simulated once); with fresh
-    noise the same animals (same seeds, connectivity, initial state) meet different input, and a rerun of the
-    same config reproduces it exactly."""
+    noise the same animals (the same animal seeds: connectivity and initial state are drawn before the noise
+    reseed, see simulate) meet different input, and a rerun of the same config reproduces it exactly."""
     conditions = {"first": {}, "second": {}}
     runs = {}
     for noise in ("frozen", "fresh", "fresh_again"):

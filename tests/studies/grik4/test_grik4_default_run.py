@@ -2,7 +2,7 @@
 
 ``python -m circuitsim experiment=<name>`` with the default config (seed 0): every prediction holds except the
 declared known misses, which must not hold. Over five replicate cohorts (seeds 0-4) each of these verdicts was the
-same in 5 of 5 cohorts, G9c in 4 of 5 (experiments/*.md): not a single lucky seed. Not marked slow: CI runs them
+same in 5 of 5 cohorts (experiments/*.md): not a single lucky seed. Not marked slow: CI runs them
 (about 30 s each with a warm build; the first compiles the default circuit, ~60 s).
 """
 
