@@ -20,11 +20,14 @@ from omegaconf.errors import OmegaConfBaseException
 
 from . import interventions, readouts
 from .circuits import module as circuit_module
+from .parts.background import sources as background_sources
+from .parts.light import FIBER_UNITS
 from .parts.neurons import CELL_UNITS
+from .parts.opsin import UNITS as OPSIN_UNITS
 from .parts.units import UnitError, parse_tree, quantity
 from .predictions import BASES, KINDS
 
-TOP_LEVEL = {"cells", "receptors", "circuit", "sim", "experiment", "seed", "n_mice", "mice", "stats", "figure",
+TOP_LEVEL = {"cells", "receptors", "opsins", "circuit", "sim", "experiment", "seed", "n_mice", "mice", "stats", "figure",
              "replicates"}
 SECTION_KEYS = {
     "sim": {"device", "dt", "duration", "transient", "scale", "n_jobs", "build_cache", "max_rate", "rate_bin"},
@@ -41,12 +44,16 @@ TEXT = {"claim", "title", "name", "id", "label"}  # free text: never parsed as a
 UNITS = {
     **{f"cells.*.{k}": unit for k, unit in CELL_UNITS.items()},
     "receptors.*.tau_rise": "ms", "receptors.*.tau_decay": "ms", "receptors.*.E_rev": "mV",
+    **{f"opsins.*.{k}": unit for k, unit in {**OPSIN_UNITS, **FIBER_UNITS}.items()},
     "circuit.mg": "mM",
     "circuit.populations.*.background.rate": "Hz",
     "circuit.populations.*.background.weights.*": "nS",
+    "circuit.populations.*.background.*.rate": "Hz",  # named background sources (parts.background.sources)
+    "circuit.populations.*.background.*.weights.*": "nS",
     "circuit.populations.*.inputs.*.default": "pA",
     "circuit.connections.*.delay": "ms",
     "circuit.connections.*.weights.*": "nS",
+    "circuit.connections.*.depression.U": "1", "circuit.connections.*.depression.tau_rec": "ms",
     "circuit.signals.*.dt": "ms",
     "circuit.slices.*.before_end": "ms", "circuit.slices.*.hold": "mV",
     "sim.dt": "second", "sim.duration": "second", "sim.transient": "second", "sim.max_rate": "Hz",
@@ -232,8 +239,22 @@ def _check_circuit(c: dict, circuit: dict) -> None:
                               "sim.duration")
     for name, pop in circuit["populations"].items():
         _int(c, f"circuit.populations.{name}.n", pop["n"], 1)
-        for ch, w in ((pop.get("background") or {}).get("weights") or {}).items():
-            _nonnegative(f"circuit.populations.{name}.background.weights.{ch}", w)
+        try:
+            bg_sources = background_sources(pop.get("background"))
+        except (ValueError, AttributeError) as exc:
+            raise ConfigError(f"circuit.populations.{name}.background: {exc}") from None
+        for suffix, src in bg_sources.items():
+            where = f"circuit.populations.{name}.background{suffix.replace('_', '.', 1)}"
+            if not isinstance(src, dict) or not {"n_inputs", "rate", "weights"} <= set(src):
+                raise ConfigError(f"{where}: a background source needs n_inputs, rate and weights")
+            for ch, w in (src.get("weights") or {}).items():
+                _nonnegative(f"{where}.weights.{ch}", w)
+                if ch not in pop.get("receptors", {}):
+                    raise ConfigError(f"{where}.weights.{ch}: {name} has no receptor channel {ch!r}")
+        bad = sorted(set(pop.get("vary") or []) - set(CELL_UNITS))
+        if bad:
+            raise ConfigError(f"circuit.populations.{name}.vary: {bad} are not cell parameters "
+                              f"({', '.join(CELL_UNITS)})")
         for slot, spec in (pop.get("inputs") or {}).items():
             spec = spec or {}
             if not slot.startswith("I_") or not slot[2:].isidentifier():
@@ -241,10 +262,25 @@ def _check_circuit(c: dict, circuit: dict) -> None:
             if spec.get("signal") is not None and spec["signal"] not in signals:
                 raise ConfigError(f"circuit.populations.{name}.inputs.{slot}.signal={spec['signal']!r} is not one "
                                   f"of circuit.signals ({', '.join(signals) or 'none'})")
+            if spec.get("opsin") is not None:
+                if spec["opsin"] not in (c.get("opsins") or {}):
+                    raise ConfigError(f"circuit.populations.{name}.inputs.{slot}.opsin={spec['opsin']!r} is not in the "
+                                      f"opsin library ({', '.join(c.get('opsins') or {}) or 'none'})")
+                light = signals.get(spec.get("signal")) or {}
+                if str(light.get("unit", "")).replace(" ", "") not in ("mW/mm**2", "mW/mm2"):
+                    raise ConfigError(f"circuit.populations.{name}.inputs.{slot}: an opsin slot needs a light signal "
+                                      "counted in mW/mm**2 (circuit.signals.<name>.unit)")
     for name, con in circuit["connections"].items():
         _number(f"circuit.connections.{name}.p", con["p"], 0.0, 1.0)
         for ch, w in con["weights"].items():
             _nonnegative(f"circuit.connections.{name}.weights.{ch}", w)
+        if con.get("depression") is not None:
+            dep = con["depression"]
+            if not isinstance(dep, dict) or set(dep) != {"U", "tau_rec"}:
+                raise ConfigError(f"circuit.connections.{name}.depression: needs exactly U and tau_rec")
+            _number(f"circuit.connections.{name}.depression.U", dep["U"], 1e-6, 1.0)
+            if not float(dep["tau_rec"]) > 0:
+                raise ConfigError(f"circuit.connections.{name}.depression.tau_rec={dep['tau_rec']} must be > 0")
     for name, spec in (circuit.get("slices") or {}).items():
         where = f"circuit.slices.{name}"
         if spec.get("connection") not in circuit["connections"]:
@@ -318,9 +354,12 @@ def _check_experiment(c: dict, exp: dict, circuit: dict, module) -> None:
         ids = [p.get("id") for p in exp.get("predictions", [])]
         if spec.get("derived_from") is not None and spec["derived_from"] not in ids:
             raise ConfigError(f"prediction {pid}: derived_from={spec['derived_from']!r} is not a prediction id")
-        if spec.get("measure") not in measures:
-            raise ConfigError(f"prediction {pid}: measure={spec.get('measure')!r} is not one of "
-                              f"{', '.join(sorted(measures))}")
+        for key in ("measure", "measure_b") if "measure_b" in spec else ("measure",):
+            if spec.get(key) not in measures:
+                raise ConfigError(f"prediction {pid}: {key}={spec.get(key)!r} is not one of "
+                                  f"{', '.join(sorted(measures))}")
+        if "measure_b" in spec and spec.get("kind") not in ("greater", "less", "differs", "similar"):
+            raise ConfigError(f"prediction {pid}: measure_b (b's measure) is for greater, less, differs and similar")
         named = list(spec.get("levels", {})) + [spec[k] for k in ("a", "b", "target") if k in spec]
         for cond in named:
             if cond not in conditions:
@@ -380,6 +419,10 @@ def _expand(library: dict, entries: list, where: str, circuit: dict, windows: di
                     step[key] = quantity(step[key], unit, f"{at}.{key}")
             if "signal" in step and step["signal"] not in (circuit.get("signals") or {}):
                 raise ConfigError(f"{at}.signal={step['signal']!r} is not one of circuit.signals")
+            for key in getattr(interventions.STEPS[kind], "SIGNAL_UNITS", ()):  # amounts in the signal's unit
+                if key in step:
+                    unit = (circuit["signals"][step["signal"]] or {}).get("unit")
+                    quantity(step[key], unit or "1", f"{at}.{key}")
             if step.get("epoch") is not None and step["epoch"] not in windows:
                 raise ConfigError(f"{at}.epoch={step['epoch']!r} is not an epoch ({', '.join(w for w in windows if w)})")
             steps.append(step)

@@ -10,6 +10,8 @@ A prediction in an experiment config names a measure, the conditions it compares
   held when its CI is above 0 and does not lie wholly above 1 (when a and b are the same animals and the target
   others, the pairs are resampled together and the target group on its own). 1 means full recovery; a fraction above 1 is an
   overshoot past the target and is reported as such (``detail.overshoot``).
+* ``greater``, ``less``, ``differs`` and ``similar`` may compare a's ``measure`` with another measure of b
+  (``measure_b``), e.g. one condition's rate in two epochs (``a`` = ``b``: the same animals, paired).
 * ``trend``: Spearman correlation between a numeric ``levels`` value per condition and the measure over all
   mice; held when the CI is on the ``direction`` side of 0.
 
@@ -82,7 +84,7 @@ def _evaluate(spec: dict, table, seed: int, n_boot: int) -> Outcome:
     if kind == "trend":
         return _trend(spec, table, rng, n_boot)
     a = table.values(spec["a"], measure)
-    b = table.values(spec["b"], measure)
+    b = table.values(spec["b"], spec.get("measure_b", measure))
     paired = table.same_animals(spec["a"], spec["b"])
     small = min(len(a), len(b)) < SMALL_N
     if kind == "toward":

@@ -131,7 +131,7 @@ class Session:
 
 def _build(cfg: dict) -> Circuit:
     b2.defaultclock.dt = cfg["sim"]["dt"] * b2.second  # neurons share one clock (fixed code order)
-    library = {"cells": cfg["cells"], "receptors": cfg["receptors"]}
+    library = {"cells": cfg["cells"], "receptors": cfg["receptors"], "opsins": cfg.get("opsins") or {}}
     return builder(cfg["circuit"]["name"])(cfg["circuit"], library, cfg["sim"])
 
 
@@ -211,7 +211,8 @@ def build_key(cfg: dict) -> str:
     circuit = {k: v for k, v in cfg["circuit"].items() if k in keys}
     circuit = strip(circuit)
     sim = {k: cfg["sim"][k] for k in ("dt", "duration", "transient", "scale")}
-    payload = json.dumps({"circuit": circuit, "cells": cfg["cells"], "receptors": cfg["receptors"], "sim": sim,
+    payload = json.dumps({"circuit": circuit, "cells": cfg["cells"], "receptors": cfg["receptors"],
+                          "opsins": cfg.get("opsins") or {}, "sim": sim,
                           "brian2": b2.__version__, "source": _source_digest(cfg["circuit"]["name"])},
                          sort_keys=True, default=str)
     return f"{cfg['circuit']['name']}-{hashlib.sha256(payload.encode()).hexdigest()[:16]}"

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .chemogenetic import dreadd
 from .genetic import scale, transduce
+from .optogenetic import fiber
 from .protocol import level, pulses
 
-STEPS = {"scale": scale, "transduce": transduce, "pulses": pulses, "level": level}
+STEPS = {"scale": scale, "transduce": transduce, "pulses": pulses, "level": level, "dreadd": dreadd, "fiber": fiber}
 
 
 @dataclass

@@ -6,6 +6,11 @@ receives ``k * bg_w_<channel> * gain_<channel>``: every channel of a population'
 same afferents (e.g. AMPA and KAR of one glutamatergic input). The shared weight ``bg_w`` carries a virtual mouse's jitter, the
 per-neuron ``gain`` a receptor dosage.
 
+A population may have several independent sources, e.g. a balanced excitatory and inhibitory background: then
+``background`` names them, ``{exc: {n_inputs, rate, weights: {ampa: ...}}, inh: {..., weights: {gaba: ...}}}``
+(:func:`sources`), and a named source's weights are ``bg_<name>_w_<channel>``. A source may be gated by a protocol
+signal (``gate: shock``): its events count only while the signal is on (times its value), e.g. footshock afferents.
+
 Drawing k in every step costs one random number per neuron and step although k is 0 in ~95% of them. Instead
 each neuron keeps a countdown ``bg_countdown`` of steps to its next step with k >= 1: the gap between such
 steps is geometric, G = 1 + floor(-ln(U)/mu), and k in that step is Poisson(mu) conditioned on k >= 1. This is
@@ -27,25 +32,49 @@ from . import recording
 if TYPE_CHECKING:
     from .neurons import Population
 
-COUNTDOWN = "bg_countdown : integer  # steps to this neuron's next background event (parts.background)\n"
+
+def sources(spec: dict | None) -> dict[str, dict]:
+    """A population's background sources by suffix: ``{"": spec}`` for the single form (it has ``weights``),
+    ``{"_<name>": source}`` for named sources."""
+    spec = spec or {}
+    found = {"": spec} if "weights" in spec or not spec else {f"_{k}": v for k, v in spec.items()}
+    return {k: v for k, v in found.items() if v}
 
 
-def poisson_background(pop: Population, n_inputs: int, rate, channels: list[str]):
-    """One background operation onto every neuron of ``pop`` (runs in the synapses slot, like PoissonInput)."""
+def weight_name(suffix: str, channel: str) -> str:
+    """The shared weight variable of one source's channel: ``bg_w_<c>`` (single form), ``bg_<name>_w_<c>``."""
+    return f"bg{suffix}_w_{channel}"
+
+
+def countdown(suffix: str = "") -> str:
+    """The per-neuron countdown variable of one source (see the module docstring)."""
+    return f"bg_countdown{suffix} : integer  # steps to this neuron's next background event (parts.background)\n"
+
+
+COUNTDOWN = countdown()
+
+
+def poisson_background(pop: Population, n_inputs: int, rate, channels: list[str], suffix: str = "",
+                       gate: str | None = None):
+    """One background operation onto every neuron of ``pop`` (runs in the synapses slot, like PoissonInput);
+    ``suffix`` names a source of several (its countdown variable ``bg_countdown<suffix>``), ``gate`` a signal
+    that scales its events."""
     mu = float(n_inputs * rate * pop.group.clock.dt)
     if not mu > 0:
         raise ValueError(f"population {pop.name}: background needs n_inputs > 0 and rate > 0 (got {n_inputs}, {rate})")
-    events, gap = f"{pop.name}_background_events", f"{pop.name}_background_gap"
+    base = f"{pop.name}_background{suffix}"
+    events, gap, var = f"{base}_events", f"{base}_gap", f"bg_countdown{suffix}"
     pop.group.namespace[events] = _events_function(events, mu)
     pop.group.namespace[gap] = _gap_function(gap, mu)
-    pop.group.namespace[f"{pop.name}_background_mu"] = mu
-    pop.group.bg_countdown = f"1 + int(-log(1 - rand())/{pop.name}_background_mu)"  # stationary start
+    pop.group.namespace[f"{base}_mu"] = mu
+    setattr(pop.group, var, f"1 + int(-log(1 - rand())/{base}_mu)")  # stationary start
     counted = "bg_count" in pop.group.variables  # the background's share of recorded conductances (recording)
-    code = (f"k_background = {events}(bg_countdown)\n"
-            f"bg_countdown = {gap}(bg_countdown)\n"
-            + "\n".join(f"x_{c} += k_background*bg_w_{c}*gain_{c}" for c in channels)
+    code = (f"k_background = {events}({var})\n"
+            f"{var} = {gap}({var})\n"
+            + "\n".join(f"x_{c} += k_background*{weight_name(suffix, c)}*gain_{c}{f'*{gate}(t)' if gate else ''}"
+                        for c in channels)
             + (f"\nbg_count += k_background*int(t >= {recording.WINDOW_START})" if counted else ""))
-    return pop.group.run_regularly(code, when="synapses", name=f"{pop.name}_background")
+    return pop.group.run_regularly(code, when="synapses", name=base)
 
 
 def truncated_poisson_pmf(mu: float, k_max: int) -> np.ndarray:

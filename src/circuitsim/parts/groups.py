@@ -11,7 +11,9 @@ import brian2 as b2
 
 
 def make_group(name: str, n: int, equations: str, dt, namespace: dict | None = None,
-               method: str = "euler") -> b2.NeuronGroup:
-    """``n`` elements integrating ``equations`` every ``dt`` (a Quantity) on the clock ``clock_<name>``."""
+               method: str = "euler", **spiking) -> b2.NeuronGroup:
+    """``n`` elements integrating ``equations`` every ``dt`` (a Quantity) on the clock ``clock_<name>``;
+    ``spiking`` passes ``threshold``, ``reset`` and ``refractory`` for a group that emits events."""
     clock = b2.Clock(dt=dt, name=f"clock_{name}")
-    return b2.NeuronGroup(n, equations, method=method, clock=clock, namespace=dict(namespace or {}), name=name)
+    return b2.NeuronGroup(n, equations, method=method, clock=clock, namespace=dict(namespace or {}), name=name,
+                          **spiking)

@@ -15,8 +15,11 @@ import brian2 as b2
 import numpy as np
 
 from . import signals as signal_parts
+from . import background as background_parts
 from .background import poisson_background
-from .neurons import Population, cell_parameters, make_population, slot_parameter
+from .neurons import (CELL_UNITS, SI_UNIT, Population, cell_parameters, make_population, slot_parameters,
+                      split_counts)
+from .units import quantity
 from .receptors import Receptor
 from .slice import virtual_slice
 from .synapses import connect
@@ -35,6 +38,7 @@ class RunParameter:
     dt: float | None = None  # sampling step (s) of a time course
     mirror_of: str | None = None  # always the value of that parameter (a copy of a projection in a virtual slice)
     mirror_index: tuple | None = None  # ... at these elements of it
+    counted_in: object = None  # a signal's samples are numbers of this unit (None: plain numbers)
 
     def mirrored(self, values: dict):
         """This parameter's value taken from its source in ``values``."""
@@ -141,7 +145,7 @@ class Circuit:
 
 def assemble(name: str, circuit_cfg: dict, cells: dict, receptors: dict, sim: dict,
              extra_groups: dict | None = None, extra_objects: list | None = None,
-             custom_inputs: dict | None = None) -> Circuit:
+             custom_inputs: dict | None = None, opsins: dict | None = None, signals: dict | None = None) -> Circuit:
     """Build every signal, population and projection named in ``circuit_cfg`` (units parsed already).
 
     ``extra_groups`` are input groups a circuit module made itself (e.g. a stimulus); projections may start
@@ -150,14 +154,15 @@ def assemble(name: str, circuit_cfg: dict, cells: dict, receptors: dict, sim: di
     connection probabilities by its inverse (capped at 1) so that mean in-degrees stay the same: small networks
     for fast tests. The populations listed in ``record_conductances`` integrate their conductances from
     ``sim['transient']`` on (:mod:`circuitsim.parts.recording`). ``custom_inputs`` maps a population to the
-    equations of its custom input slots.
+    equations of its custom input slots; ``opsins`` is the opsin library (configs/opsins) for opsin slots.
+    ``signals`` are the circuit's signals when the module made them first (:func:`make_signals`: its own groups
+    read them).
     """
     scale = sim["scale"]
     mg_mM = float(circuit_cfg.get("mg", 1 * b2.mmolar) / b2.mmolar)
     populations: dict[str, Population] = {}
-    parameters = run_parameters(circuit_cfg, sim)
-    signals = {s: signal_parts.make_signal(s, spec["dt"], sim["duration"])
-               for s, spec in (circuit_cfg.get("signals") or {}).items()}
+    parameters = run_parameters(circuit_cfg, sim, cells)
+    signals = signals if signals is not None else make_signals(circuit_cfg, sim)
     objects: list = list(extra_objects or [])
     groups = dict(extra_groups or {})
     recorded = list(circuit_cfg.get("record_conductances") or [])  # names checked in circuitsim.config
@@ -169,18 +174,19 @@ def assemble(name: str, circuit_cfg: dict, cells: dict, receptors: dict, sim: di
         pop_receptors = {ch: Receptor.from_config(ch, _lookup(receptors, kind, "receptors", where),
                                                   f"receptors.{kind}")
                          for ch, kind in spec["receptors"].items()}
-        bg = spec.get("background") or {}
-        bg_channels = list((bg.get("weights") or {}).keys())
+        bg_sources = background_parts.sources(spec.get("background"))
         pop = make_population(pop_name, population_size(spec, scale), subtypes, pop_receptors, mg_mM,
-                              extra_variables=list(spec.get("gains", [])), background_channels=bg_channels,
+                              extra_variables=list(spec.get("gains", [])),
                               record_from=sim["transient"] * b2.second if pop_name in recorded else None,
                               inputs=spec.get("inputs"), custom_inputs=(custom_inputs or {}).get(pop_name),
-                              signals=signals)
+                              signals=signals, vary=list(spec.get("vary", [])), opsins=opsins,
+                              background_sources={k: list(src["weights"]) for k, src in bg_sources.items()})
         populations[pop_name] = pop
         groups[pop_name] = pop
         objects.append(pop.group)
-        if bg_channels:
-            objects.append(poisson_background(pop, int(bg["n_inputs"]), bg["rate"], bg_channels))
+        for suffix, src in bg_sources.items():
+            objects.append(poisson_background(pop, int(src["n_inputs"]), src["rate"], list(src["weights"]), suffix,
+                                              src.get("gate")))
 
     synapses: dict[str, b2.Synapses] = {}
     for conn_name, spec in circuit_cfg["connections"].items():
@@ -188,7 +194,7 @@ def assemble(name: str, circuit_cfg: dict, cells: dict, receptors: dict, sim: di
         pre = _lookup(groups, spec["pre"], "populations or inputs", where)
         post = _lookup(populations, spec["post"], "populations", where)
         syn = connect(conn_name, pre, post, min(1.0, float(spec["p"]) / scale), spec["delay"],
-                      list(spec["weights"].keys()), pre_gain=spec.get("pre_gain"))
+                      list(spec["weights"].keys()), pre_gain=spec.get("pre_gain"), depression=spec.get("depression"))
         synapses[conn_name] = syn
         objects.append(syn)
 
@@ -207,19 +213,26 @@ def assemble(name: str, circuit_cfg: dict, cells: dict, receptors: dict, sim: di
     return circuit
 
 
+def make_signals(circuit_cfg: dict, sim: dict) -> dict[str, b2.TimedArray]:
+    """Every signal of the circuit config, by name (:mod:`circuitsim.parts.signals`)."""
+    return {s: signal_parts.make_signal(s, spec["dt"], sim["duration"])
+            for s, spec in (circuit_cfg.get("signals") or {}).items()}
+
+
 def population_size(spec: dict, scale: float) -> int:
     """Number of neurons of a population config at network ``scale``."""
     return max(1, round(int(spec["n"]) * scale))
 
 
-def run_parameters(circuit_cfg: dict, sim: dict) -> dict[str, RunParameter]:
+def run_parameters(circuit_cfg: dict, sim: dict, cells: dict | None = None) -> dict[str, RunParameter]:
     """The run parameters :func:`assemble` creates, with their config defaults (no Brian2 objects needed).
 
     Per population: a dosage ``gain_<channel>`` per receptor channel and any named ``gains`` (per neuron,
     default 1), the background weights ``bg_w_<channel>`` (shared), and one per-neuron value per input slot
     (``I_x``, or ``I_x_amp`` for a signal-driven slot; default from the config or 0). Per connection:
-    ``w_<channel>`` (shared). Per signal: ``signal.<name>``, its time course (default 0). Weights vary between
-    virtual mice (``jitter``); gains, inputs and signals are what manipulations change.
+    ``w_<channel>`` (shared). Per signal: ``signal.<name>``, its time course (default 0). Cell parameters a population
+    names in ``vary`` (per neuron, default its subtype's value; needs the cell library ``cells``). Weights vary
+    between virtual mice (``jitter``); gains, inputs, signals and varied cell parameters are what manipulations change.
     """
     params: dict[str, RunParameter] = {}
 
@@ -233,20 +246,29 @@ def run_parameters(circuit_cfg: dict, sim: dict) -> dict[str, RunParameter]:
             add(pop_name, f"gain_{ch}", n, None, np.ones(n), False)
         for g in spec.get("gains", []):
             add(pop_name, g, n, None, np.ones(n), False)
-        for ch, w in ((spec.get("background") or {}).get("weights") or {}).items():
-            add(pop_name, f"bg_w_{ch}", None, b2.siemens, float(w), True)
+        for suffix, src in background_parts.sources(spec.get("background")).items():
+            for ch, w in (src.get("weights") or {}).items():
+                add(pop_name, background_parts.weight_name(suffix, ch), None, b2.siemens, float(w), True)
+        if spec.get("vary"):
+            if cells is None:
+                raise ValueError(f"population {pop_name}: varied cell parameters need the cell library")
+            for key in spec["vary"]:
+                per_type = {cell: float(quantity(cells[cell][key], CELL_UNITS[key], f"cells.{cell}.{key}"))
+                            for cell in spec["subtypes"]}
+                counts = split_counts(n, [float(f) for f in spec["subtypes"].values()])
+                default = np.repeat([per_type[c] for c in spec["subtypes"]], counts)
+                add(pop_name, key, n, getattr(b2, SI_UNIT[key]), default, False)
         for slot, slot_spec in (spec.get("inputs") or {}).items():
-            variable = slot_parameter(slot, slot_spec)
-            if variable:
-                default = float((slot_spec or {}).get("default", 0.0))
-                add(pop_name, variable, n, b2.amp, np.full(n, default), False)
+            for variable, unit, default in slot_parameters(slot, slot_spec):
+                add(pop_name, variable, n, unit, np.full(n, default), False)
     for conn_name, spec in circuit_cfg["connections"].items():
         for ch, w in spec["weights"].items():
             add(conn_name, f"w_{ch}", None, b2.siemens, float(w), True)
     for sig, spec in (circuit_cfg.get("signals") or {}).items():
         dt = float(spec["dt"])
         size = signal_parts.n_samples(sim["duration"], dt)
-        add(signal_parts.OWNER, sig, size, None, np.zeros(size), False, dt)
+        add(signal_parts.OWNER, sig, size, None, np.zeros(size), False, dt,
+            counted_in=signal_parts.unit_of(spec))
     return params
 
 

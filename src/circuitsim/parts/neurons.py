@@ -19,6 +19,9 @@ one part or intervention; a population has only the slots it names, so an unused
   depolarisation in expressing cells);
 * ``{signal: shock}``: ``I_x = I_x_amp * shock(t)``, a per-neuron amplitude (run parameter, 0 = not targeted)
   times a protocol time course (:mod:`circuitsim.parts.signals`);
+* ``{opsin: chr2_4s, signal: light}``: a photocurrent (:mod:`circuitsim.parts.opsin`) driven by a light signal
+  (irradiance at the fibre tip, mW/mm^2), with per-neuron expression ``I_x_rho`` (0 = none) and transmittance
+  ``I_x_T`` (fraction of the tip irradiance reaching the cell, 0 until a ``fiber`` step places the fibre);
 * ``{custom: true}``: the circuit module supplies the equations defining ``I_x`` (e.g. a flow-dependent current).
 """
 
@@ -29,7 +32,7 @@ from dataclasses import dataclass, field
 import brian2 as b2
 import numpy as np
 
-from . import background, recording
+from . import background, opsin, recording
 from .receptors import Receptor
 from .units import quantity
 
@@ -38,7 +41,7 @@ CELL_UNITS = {
     "a": "nS", "b": "pA", "tau_w": "ms", "Vr": "mV", "t_ref": "ms",
 }
 
-_SI_UNIT = {"C": "farad", "gL": "siemens", "EL": "volt", "VT": "volt", "DeltaT": "volt", "a": "siemens",
+SI_UNIT = {"C": "farad", "gL": "siemens", "EL": "volt", "VT": "volt", "DeltaT": "volt", "a": "siemens",
             "b": "amp", "tau_w": "second", "Vr": "volt", "t_ref": "second"}
 _EQ_NAME = {"C": "Cm"}  # 'C' is Brian2's coulomb: the capacitance is Cm in the equations
 
@@ -57,7 +60,7 @@ def _membrane(varying: set[str], lif: bool, adapting: bool, slots: list[str]) ->
     lines = [f"dv/dt = (gL*(EL - v){spike}{w_term} + I_syn{inputs})/Cm : volt (unless refractory)"]
     if adapting:
         lines.append("dw/dt = (a*(v - EL) - w)/tau_w : amp")
-    lines += [f"{_EQ_NAME.get(k, k)} : {_SI_UNIT[k]} (constant)" for k in CELL_UNITS if k in varying]
+    lines += [f"{_EQ_NAME.get(k, k)} : {SI_UNIT[k]} (constant)" for k in CELL_UNITS if k in varying]
     return "\n".join(lines) + "\n"
 
 
@@ -71,6 +74,8 @@ def input_equations(slots: dict[str, dict], custom: dict[str, str] | None = None
             if slot not in custom:
                 raise ValueError(f"input slot {slot}: marked custom but the circuit module gives no equations for it")
             lines.append(custom[slot].strip())
+        elif spec.get("opsin"):
+            lines.append(opsin.equations(slot, spec["signal"]).strip())
         elif spec.get("signal"):
             lines += [f"{slot} = {slot}_amp*{spec['signal']}(t) : amp", f"{slot}_amp : amp"]
         else:
@@ -78,12 +83,15 @@ def input_equations(slots: dict[str, dict], custom: dict[str, str] | None = None
     return "".join(line + "\n" for line in lines)
 
 
-def slot_parameter(slot: str, spec: dict) -> str | None:
-    """The per-neuron run parameter of a slot (``I_x`` or ``I_x_amp``); None for a custom slot."""
+def slot_parameters(slot: str, spec: dict) -> list[tuple[str, object, float]]:
+    """The per-neuron run parameters of a slot as (variable, unit, default): ``I_x`` or ``I_x_amp`` (amp, the
+    config's ``default`` or 0), ``I_x_rho`` and ``I_x_T`` of an opsin slot (plain, 0); none for a custom slot."""
     spec = spec or {}
     if spec.get("custom"):
-        return None
-    return f"{slot}_amp" if spec.get("signal") else slot
+        return []
+    if spec.get("opsin"):
+        return [(f"{slot}_rho", None, 0.0), (f"{slot}_T", None, 0.0)]
+    return [(f"{slot}_amp" if spec.get("signal") else slot, b2.amp, float(spec.get("default", 0.0)))]
 
 
 def cell_parameters(spec: dict, where: str) -> dict:
@@ -125,6 +133,9 @@ def make_population(
     inputs: dict[str, dict] | None = None,
     custom_inputs: dict[str, str] | None = None,
     signals: dict | None = None,
+    background_sources: dict[str, list[str]] | None = None,
+    vary: list[str] = (),
+    opsins: dict | None = None,
 ) -> Population:
     """Create an AdEx NeuronGroup of ``n`` cells.
 
@@ -135,6 +146,10 @@ def make_population(
     With ``record_from`` (a time) every channel's conductance is integrated from then on
     (:mod:`circuitsim.parts.recording`). ``inputs`` names the input-current slots (module docstring);
     ``custom_inputs`` gives the equations of custom slots, ``signals`` the circuit's time courses by name.
+    ``background_sources`` maps the suffix of each background source (:func:`circuitsim.parts.background.sources`)
+    to its channels (default: one unnamed source driving ``background_channels``). ``vary`` names cell parameters (e.g. ``gL``) made
+    per-neuron variables even when every subtype shares them, so a run can set them (a sex difference, a drug).
+    ``opsins`` is the opsin library (configs/opsins) for opsin input slots.
     """
     delta_t = [float(params["DeltaT"]) for _, _, params in subtypes]
     lif = all(d == 0 for d in delta_t)
@@ -142,7 +157,10 @@ def make_population(
         raise ValueError(f"population {name}: cell types {[s for s, _, _ in subtypes]} mix DeltaT = 0 (LIF) "
                          "and DeltaT > 0 (AdEx); use one kind per population")
     adapting = any(float(params["a"]) != 0 or float(params["b"]) != 0 for _, _, params in subtypes)
-    varying = {k for k in CELL_UNITS if len({float(params[k]) for _, _, params in subtypes}) > 1}
+    unknown = sorted(set(vary) - set(CELL_UNITS))
+    if unknown:
+        raise ValueError(f"population {name}: vary names {unknown}, not cell parameters ({', '.join(CELL_UNITS)})")
+    varying = {k for k in CELL_UNITS if len({float(params[k]) for _, _, params in subtypes}) > 1} | set(vary)
     if not adapting:
         varying -= {"a", "b", "tau_w"}
     inputs = dict(inputs or {})
@@ -150,14 +168,26 @@ def make_population(
     channels = "".join(r.equations() for r in receptors.values())
     i_syn = " + ".join(r.current() for r in receptors.values()) or "0*amp"
     extras = "".join(f"{v} : 1\n" for v in extra_variables)
-    extras += "".join(f"bg_w_{c} : siemens (shared)\n" for c in background_channels)
-    extras += background.COUNTDOWN if background_channels else ""
+    if background_sources is None:  # one unnamed source driving background_channels
+        background_sources = {"": list(background_channels)} if background_channels else {}
+    extras += "".join(f"{background.weight_name(s, c)} : siemens (shared)\n"
+                      for s, channels in background_sources.items() for c in channels)
+    if record_from is not None and len(background_sources) > 1:
+        raise ValueError(f"population {name}: conductances of a population with several background sources cannot "
+                         "be split into background and recurrent shares; record a population with one source")
+    extras += "".join(background.countdown(s) for s in background_sources)
     if any(r.mg_block for r in receptors.values()):
         channels += "mg_block = 1/(1 + Mg/(3.57*mmolar)*exp(-0.062*v/mV)) : 1\n"
     if record_from is not None:
-        extras += recording.integral_equations(receptors, list(background_channels))
+        extras += recording.integral_equations(receptors, [c for chs in background_sources.values() for c in chs])
     eqs = b2.Equations(membrane + channels + f"I_syn = {i_syn} : amp\n" + extras)
     namespace = {"Mg": mg_mM * b2.mmolar, **(signals or {})}
+    for slot, spec in inputs.items():
+        if (spec or {}).get("opsin"):
+            if spec["opsin"] not in (opsins or {}):
+                raise ValueError(f"population {name}: input slot {slot} names opsin {spec['opsin']!r}, not in the "
+                                 f"opsin library ({', '.join(opsins or {}) or 'none given'})")
+            namespace.update(opsin.namespace(slot, opsins[spec["opsin"]]))
     if record_from is not None:
         namespace[recording.WINDOW_START] = record_from
     for r in receptors.values():
@@ -167,7 +197,7 @@ def make_population(
         n, eqs, threshold="v > VT + 5*DeltaT", reset="v = Vr; w += b" if adapting else "v = Vr",
         refractory=REFRACTORY, method="euler", namespace=namespace, name=name,
     )
-    counts = _split_counts(n, [f for _, f, _ in subtypes])
+    counts = split_counts(n, [f for _, f, _ in subtypes])
     subtype_of = np.repeat(np.arange(len(subtypes)), counts)
     for key in sorted(varying):  # parameters that differ between subtypes are per-neuron constants
         values = [params[key] for _, _, params in subtypes]
@@ -178,14 +208,17 @@ def make_population(
     for v in extra_variables:
         setattr(group, v, 1.0)
     for slot, spec in inputs.items():  # every run sets them; 0 until then
-        if slot_parameter(slot, spec):
-            setattr(group, slot_parameter(slot, spec), 0 * b2.amp)
+        for variable, unit, _ in slot_parameters(slot, spec):
+            setattr(group, variable, 0 * (unit or 1))
+        if (spec or {}).get("opsin"):
+            for state, value in opsin.initial_state().items():
+                setattr(group, f"{slot}_{state}", value)
     group.v = "EL + rand()*(VT - EL)"
     return Population(name, group, dict(receptors), subtype_of, [s for s, _, _ in subtypes],
                       [params for _, _, params in subtypes], inputs)
 
 
-def _split_counts(n: int, fractions: list[float]) -> list[int]:
+def split_counts(n: int, fractions: list[float]) -> list[int]:
     fractions = np.asarray(fractions, dtype=float)
     fractions = fractions / fractions.sum()
     raw = fractions * n

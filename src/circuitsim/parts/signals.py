@@ -4,7 +4,9 @@ Each signal named in a circuit config (``signals: {shock: {dt: 1 ms}}``) is a Br
 ``dt`` over the whole run, usable as ``shock(t)`` in any equation of the circuit. Its values are a run parameter
 (``signal.shock``): the standalone binary reads them per run (Brian2 ``run_args`` accepts a TimedArray since 2.6,
 checked on 2.9), so conditions with different protocols share one build. Interventions write them
-(:mod:`circuitsim.interventions.protocol`); a signal nobody writes stays 0.
+(:mod:`circuitsim.interventions.protocol`); a signal nobody writes stays 0. A signal may be counted in a unit
+(``unit: mW/mm**2``): its samples stay plain numbers, steps convert their amplitudes into that unit, and the
+equations that read it multiply by the unit (:func:`unit_of`).
 """
 
 from __future__ import annotations
@@ -28,3 +30,12 @@ def make_signal(name: str, dt, duration: float) -> b2.TimedArray:
 def sample_times(size: int, dt: float) -> np.ndarray:
     """Start time (s) of every sample of a signal."""
     return np.arange(size) * dt
+
+
+def unit_of(spec: dict):
+    """The unit a signal's samples count (a Brian2 Quantity of 1 unit), or None."""
+    if not spec.get("unit"):
+        return None
+    from .units import quantity
+
+    return quantity(f"1 {spec['unit']}", None, "signal unit")

@@ -4,6 +4,10 @@ A presynaptic spike adds ``w_<channel> * gain_<channel>_post [* <pre_gain>_pre]`
 ``x_<channel>``. The weights are *shared* synaptic variables and the gains are per-neuron variables, so a
 virtual mouse or a condition changes them between runs of one compiled binary (Brian2 ``run_args``)
 without touching per-synapse arrays (whose size differs between mice).
+
+With ``depression: {U, tau_rec}`` a projection is short-term depressing (Tsodyks & Markram 1997, depression
+only): each synapse keeps its available resources ``R`` (1 at rest, recovering with ``tau_rec``); a spike
+releases the fraction ``U`` of them, so the increment is ``U*R`` times the above and ``R`` drops by ``U*R``.
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ def connect(
     delay,
     channels: list[str],
     pre_gain: str | None = None,
+    depression: dict | None = None,
 ) -> b2.Synapses:
-    """Connect ``pre`` (a Population or any spiking group) to ``post`` with probability ``p``.
+    """Connect ``pre`` (a Population or any spiking group) to ``post`` with probability ``p``; ``depression``
+    ({U, tau_rec}) makes it short-term depressing (module docstring).
 
     Recurrent projections (``pre is post``) exclude autapses.
     """
@@ -31,9 +37,16 @@ def connect(
         raise ValueError(f"connection {name}: {post.name} has no receptor channel(s) {unknown}")
     model = "".join(f"w_{c} : siemens (shared)\n" for c in channels)
     scale = f"*{pre_gain}_pre" if pre_gain else ""
+    namespace = {}
+    if depression:
+        model += "dR/dt = (1 - R)/tau_rec : 1 (event-driven)\n"
+        scale += "*U_release*R"
+        namespace = {"U_release": float(depression["U"]), "tau_rec": depression["tau_rec"]}
     on_pre = "\n".join(f"x_{c}_post += w_{c}*gain_{c}_post{scale}" for c in channels)
+    if depression:
+        on_pre += "\nR -= U_release*R"
     syn = b2.Synapses(getattr(pre, "group", pre), post.group, model=model, on_pre=on_pre, delay=delay, name=name,
-                      namespace={})
+                      namespace=namespace)
     if pre is post:
         syn.connect(condition="i != j", p=p)
     else:

@@ -48,6 +48,7 @@ class View:
     epochs: dict  # every window by name
     measures: dict  # measures already computed for this window (readouts run in config order)
     slices: dict = field(default_factory=dict)  # virtual slice -> peak evoked conductance per recorded cell (S)
+    traces: dict = field(default_factory=dict)  # "<group>.<variable>" -> (times in s, mean over elements)
 
 
 REGISTRY: dict[str, Readout] = {
@@ -56,6 +57,10 @@ REGISTRY: dict[str, Readout] = {
     "evoked": Readout(synaptic.evoked_measures, synaptic.evoked_readout, check=synaptic.evoked_check),
     "behaviour": Readout(behaviour.behaviour_measures, behaviour.behaviour_readout, per_epoch=True,
                          units={"D50": "Hz", "k": "Hz"}, check=behaviour.behaviour_check),
+    "hot_plate": Readout(behaviour.hot_plate_measures, behaviour.hot_plate_readout, per_epoch=True,
+                         units={"reference": "Hz", "tau": "s", "baseline_latency": "s", "cutoff": "s"},
+                         check=behaviour.hot_plate_check),
+    "trace": Readout(activity.trace_measures, activity.trace_readout, per_epoch=True, check=activity.trace_check),
     "pattern_separation": Readout(memory.separation_measures, memory.separation_readout, check=memory.separation_check),
 }
 

@@ -78,3 +78,25 @@ def ei_check(spec: dict, circuit: dict, windows: list, earlier: dict) -> None:
 def ei_readout(spec: dict, view) -> dict:
     return {_ei_name(spec): ei_ratio(view.conductances, view.reversal, spec["population"],
                                      recurrent=bool(spec.get("exclude_background")))}
+
+
+def trace_measures(spec: dict, circuit: dict) -> dict:
+    from . import Measure
+    return {spec["_name"]: Measure(str(spec.get("unit", "1")), spec.get("label", spec["trace"]))}
+
+
+def trace_check(spec: dict, circuit: dict, windows: list, earlier: dict) -> None:
+    if not isinstance(spec.get("trace"), str) or spec["trace"].count(".") != 1:
+        raise ValueError(f"circuit.readouts.{spec['_name']}.trace={spec.get('trace')!r}: name a recorded "
+                         "trace as <group>.<variable>")
+
+
+def trace_readout(spec: dict, view) -> dict:
+    """Mean of a recorded trace (a group's variable averaged over its elements) over the window."""
+    if spec["trace"] not in view.traces:
+        raise ValueError(f"readout {spec['_name']}: the circuit records no trace {spec['trace']!r} "
+                         f"(recorded: {', '.join(view.traces) or 'none'})")
+    t, y = view.traces[spec["trace"]]
+    start, stop = view.window
+    inside = (np.asarray(t) >= start) & (np.asarray(t) < stop)
+    return {spec["_name"]: float(np.mean(np.asarray(y)[inside]))}
