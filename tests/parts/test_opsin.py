@@ -85,6 +85,7 @@ def run_ours(drive: np.ndarray, clamped: bool, chr2: dict, T: float, ephoton=Non
     cell = b2.NeuronGroup(1, eqs, method="euler", namespace=ns)
     cell.v = CELL["EL"]
     cell.Iopto_T, cell.Iopto_rho = T, 1.0
+    opsin.attach(cell, "Iopto")
     for state, value in opsin.initial_state().items():
         setattr(cell, f"Iopto_{state}", value)
     mon = b2.StateMonitor(cell, ["Iopto", "v"], record=0)
@@ -142,6 +143,7 @@ def test_chr2_desensitises_and_fails_to_follow_fast_trains(runtime, library):
         ns = {**opsin.namespace("Iopto", chr2), "tip": b2.TimedArray(drive, dt=DT)}
         g = b2.NeuronGroup(1, "v : volt (constant)\n" + opsin.equations("Iopto", "tip"), method="euler", namespace=ns)
         g.v, g.Iopto_T, g.Iopto_rho = -65 * mV, 1.0, 1.0
+        opsin.attach(g, "Iopto")
         for state, value in opsin.initial_state().items():
             setattr(g, f"Iopto_{state}", value)
         monitors[name] = b2.StateMonitor(g, "Iopto", record=0)

@@ -7,8 +7,8 @@ experiments: experiments/mea_*.md).
   to a vlPAG node: glutamatergic defence output (freezing) and GABAergic descending-modulation cells (their
   suppression is analgesia). MPOA Glu also excites vlPAG GABA (BRIEF §4 trap 3: the route that sets the hot-plate
   sign). MPOA receives a balanced excitatory + inhibitory background (trap 1).
-* Footshocks are a gated afferent source onto MPOA Glu and vlPAG Glu. A slow negative state ``N`` (one element on its
-  own clock) integrates the shocks and the MPOA Glu rate and feeds ``I_N = g_N*max(N, 0)`` back onto every MPOA Glu
+* Footshocks are a gated afferent source onto MPOA Glu and vlPAG Glu. A slow negative state ``N`` (``N_neg``: Brian2
+  reserves ``N``; one element on its own clock) integrates the shocks and the MPOA Glu rate and feeds ``I_N = g_N*max(N, 0)`` back onto every MPOA Glu
   cell: MPOA Glu stays raised after the shocks (Zhang et al. 2021 persistent responses).
 * The MeA Vgat axon terminals in MPOA are a group of their own, one terminal per MeA Vgat cell: each relays its
   cell's spikes and carries the same ChR2 expression, so light over MPOA (terminal stimulation) releases GABA onto
@@ -47,7 +47,7 @@ _STATE_PARAMETERS = {"tau_N": b2.second, "k_shock": b2.Hz, "k_rate": None, "r0":
 def check(circuit) -> None:
     """The session's epochs must be ordered windows."""
     for name, window in (circuit.get("session") or {}).items():
-        if not isinstance(window, (list, tuple)) or len(window) != 2:
+        if isinstance(window, (str, int, float)) or len(window) != 2:
             raise ValueError(f"circuit.session.{name}={window!r}: an epoch is [start, stop], e.g. [2 s, 4 s]")
 
 
@@ -83,12 +83,12 @@ def build(circuit_cfg: dict, library: dict, sim: dict) -> Circuit:
     state = _state(circuit_cfg["negative_state"], signals, circuit)
     circuit.add_group(state)
     glu = circuit.populations["mpoa_glu"].group
-    glu.N_link = b2.linked_var(state, "N", index=np.zeros(len(glu), dtype=int))
+    glu.N_link = b2.linked_var(state, "N_neg", index=np.zeros(len(glu), dtype=int))
     circuit.add_parameter(RunParameter("mpoa_glu", "g_N", None, b2.amp,
                                        float(circuit_cfg["negative_state"]["g_N"]), False))
     for name, unit in _STATE_PARAMETERS.items():
         circuit.add_parameter(RunParameter(STATE, name, None, unit, float(circuit_cfg["negative_state"][name]), False))
-    circuit.record(STATE, ["N"])
+    circuit.record(STATE, ["N_neg"])
     return circuit
 
 
@@ -104,13 +104,14 @@ def _terminals(n: int, spec: dict, signals: dict, opsins: dict, sim: dict) -> b2
     group.v = spec["EL"]
     for state, value in opsin.initial_state().items():
         setattr(group, f"I_opto_{state}", value)
+    opsin.attach(group, "I_opto")
     return group
 
 
 def _state(spec: dict, signals: dict, circuit: Circuit) -> b2.NeuronGroup:
     """The slow negative state N and the low-passed MPOA Glu rate r that feeds it."""
     eqs = """
-dN/dt = -N/tau_N + k_shock*shock(t) + k_rate*(r - r0) : 1
+dN_neg/dt = -N_neg/tau_N + k_shock*shock(t) + k_rate*(r - r0) : 1
 dr/dt = -r/tau_r : Hz
 tau_N : second (shared)
 k_shock : Hz (shared)

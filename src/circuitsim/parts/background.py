@@ -69,8 +69,13 @@ def poisson_background(pop: Population, n_inputs: int, rate, channels: list[str]
     pop.group.namespace[f"{base}_mu"] = mu
     setattr(pop.group, var, f"1 + int(-log(1 - rand())/{base}_mu)")  # stationary start
     counted = "bg_count" in pop.group.variables  # the background's share of recorded conductances (recording)
-    code = (f"k_background = {events}({var})\n"
-            f"{var} = {gap}({var})\n"
+    if gate:  # while the gate is off the countdown is held (shown as > 1: no event, no draw); exact, gaps are memoryless
+        held = f"{var} + 2*int({gate}(t) <= 0)"
+        code = (f"k_background = {events}({held})\n"
+                f"{var} = {gap}({held}) - int({gate}(t) <= 0)\n")
+    else:
+        code = f"k_background = {events}({var})\n{var} = {gap}({var})\n"
+    code = (code
             + "\n".join(f"x_{c} += k_background*{weight_name(suffix, c)}*gain_{c}{f'*{gate}(t)' if gate else ''}"
                         for c in channels)
             + (f"\nbg_count += k_background*int(t >= {recording.WINDOW_START})" if counted else ""))

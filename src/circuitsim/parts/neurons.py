@@ -213,6 +213,7 @@ def make_population(
         if (spec or {}).get("opsin"):
             for state, value in opsin.initial_state().items():
                 setattr(group, f"{slot}_{state}", value)
+            opsin.attach(group, slot)
     group.v = "EL + rand()*(VT - EL)"
     return Population(name, group, dict(receptors), subtype_of, [s for s, _, _ in subtypes],
                       [params for _, _, params in subtypes], inputs)

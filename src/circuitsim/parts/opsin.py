@@ -45,7 +45,11 @@ _LIGHT_SPEED = 299792458 * meter / second
 
 
 def equations(slot: str, signal: str) -> str:
-    """Equation lines for the photocurrent ``slot`` (amp), driven by ``signal(t)`` (tip irradiance, mW/mm^2)."""
+    """Equation lines for the photocurrent ``slot`` (amp), driven by ``signal(t)`` (tip irradiance, mW/mm^2).
+
+    Cost: x^p = (irradiance/(E_photon phi_m))^p * T^p, so the power of the light is taken once per time step (a
+    shared subexpression) and the power of each cell's transmittance once per run (:func:`attach`), instead of two
+    powers per cell and step (which cost as much as the rest of a population's update)."""
     s = slot
     return f"""
 {s} = {s}_rho * {s}_g0 * ({s}_O1 + {s}_gamma * {s}_O2) * {s}_v1 * (exp(-(v - {s}_E) / {s}_v0) - 1) : amp
@@ -53,16 +57,30 @@ d{s}_C1/dt = {s}_Gd1 * {s}_O1 + {s}_Gr0 * {s}_C2 - {s}_Ga1 * {s}_C1 : 1
 d{s}_O1/dt = {s}_Ga1 * {s}_C1 + {s}_Gb * {s}_O2 - ({s}_Gd1 + {s}_Gf) * {s}_O1 : 1
 d{s}_O2/dt = {s}_Ga2 * {s}_C2 + {s}_Gf * {s}_O1 - ({s}_Gd2 + {s}_Gb) * {s}_O2 : 1
 {s}_C2 = 1 - {s}_C1 - {s}_O1 - {s}_O2 : 1
-{s}_x = clip({signal}(t) * {s}_T, 0, inf) * mwatt / mm2 / ({s}_Ephoton * {s}_phi_m) : 1
-{s}_Hp = {s}_x**{s}_p / ({s}_x**{s}_p + 1) : 1
-{s}_Hq = {s}_x**{s}_q / ({s}_x**{s}_q + 1) : 1
+{s}_light = clip({signal}(t), 0, inf) * mwatt / mm2 / ({s}_Ephoton * {s}_phi_m) : 1 (shared)
+{s}_light_p = {s}_light**{s}_p : 1 (shared)
+{s}_light_q = {s}_light**{s}_q : 1 (shared)
+{s}_xp = {s}_light_p * {s}_Tp : 1
+{s}_xq = {s}_light_q * {s}_Tq : 1
+{s}_Hp = {s}_xp / ({s}_xp + 1) : 1
+{s}_Hq = {s}_xq / ({s}_xq + 1) : 1
 {s}_Ga1 = {s}_k1 * {s}_Hp : Hz
 {s}_Ga2 = {s}_k2 * {s}_Hp : Hz
 {s}_Gf = {s}_Gf0 + {s}_kf * {s}_Hq : Hz
 {s}_Gb = {s}_Gb0 + {s}_kb * {s}_Hq : Hz
 {s}_T : 1 (constant)
+{s}_Tp : 1
+{s}_Tq : 1
 {s}_rho : 1 (constant)
 """
+
+
+def attach(group, slot: str, every=None) -> None:
+    """Compute each cell's ``T^p`` and ``T^q`` at the start of a run (and again every ``every``, default 100 s:
+    harmless, T is constant in a run). Needed once per group that carries :func:`equations`."""
+    every = 100 * second if every is None else every
+    group.run_regularly(f"{slot}_Tp = {slot}_T**{slot}_p\n{slot}_Tq = {slot}_T**{slot}_q", dt=every, when="start",
+                        name=f"{group.name}_{slot}_transmittance")
 
 
 def namespace(slot: str, spec: dict) -> dict:
