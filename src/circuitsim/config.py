@@ -247,6 +247,9 @@ def _check_circuit(c: dict, circuit: dict) -> None:
             where = f"circuit.populations.{name}.background{suffix.replace('_', '.', 1)}"
             if not isinstance(src, dict) or not {"n_inputs", "rate", "weights"} <= set(src):
                 raise ConfigError(f"{where}: a background source needs n_inputs, rate and weights")
+            if src.get("gate") is not None and src["gate"] not in signals:
+                raise ConfigError(f"{where}.gate={src['gate']!r} is not one of circuit.signals "
+                                  f"({', '.join(signals) or 'none'})")
             for ch, w in (src.get("weights") or {}).items():
                 _nonnegative(f"{where}.weights.{ch}", w)
                 if ch not in pop.get("receptors", {}):

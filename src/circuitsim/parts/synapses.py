@@ -51,4 +51,6 @@ def connect(
         syn.connect(condition="i != j", p=p)
     else:
         syn.connect(p=p)
+    if depression:
+        syn.R = 1.0  # every synapse starts at rest, its resources full
     return syn

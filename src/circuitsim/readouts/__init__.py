@@ -60,6 +60,8 @@ REGISTRY: dict[str, Readout] = {
     "hot_plate": Readout(behaviour.hot_plate_measures, behaviour.hot_plate_readout, per_epoch=True,
                          units={"reference": "Hz", "tau": "s", "baseline_latency": "s", "cutoff": "s"},
                          check=behaviour.hot_plate_check),
+    "locking": Readout(activity.locking_measures, activity.locking_readout, per_epoch=True, units={"frequency": "Hz"},
+                       check=activity.locking_check),
     "trace": Readout(activity.trace_measures, activity.trace_readout, per_epoch=True, check=activity.trace_check),
     "pattern_separation": Readout(memory.separation_measures, memory.separation_readout, check=memory.separation_check),
 }

@@ -100,3 +100,28 @@ def trace_readout(spec: dict, view) -> dict:
     start, stop = view.window
     inside = (np.asarray(t) >= start) & (np.asarray(t) < stop)
     return {spec["_name"]: float(np.mean(np.asarray(y)[inside]))}
+
+
+def locking_measures(spec: dict, circuit: dict) -> dict:
+    from . import Measure
+    p = spec["population"]
+    return {f"locking_{p}": Measure("1", f"{circuit['populations'][p].get('label', p)} locking to the pulses")}
+
+
+def locking_check(spec: dict, circuit: dict, windows: list, earlier: dict) -> None:
+    if spec.get("population") not in circuit["populations"]:
+        raise ValueError(f"circuit.readouts.{spec['_name']}.population={spec.get('population')!r} is not a population")
+    if not float(spec["frequency"]) > 0:
+        raise ValueError(f"circuit.readouts.{spec['_name']}.frequency must be > 0")
+
+
+def locking_readout(spec: dict, view) -> dict:
+    """Vector strength of a population's spikes at a stimulation frequency, |mean exp(2 pi i f t)| over the spikes in
+    the window (Goldberg & Brown 1969): 1 = every spike at the same phase of the cycle, ~1/sqrt(n) for n spikes
+    without locking."""
+    p = spec["population"]
+    _, t = view.spikes[p]
+    start, stop = view.window
+    t = t[(t >= start) & (t < stop)]
+    value = float(np.abs(np.mean(np.exp(2j * np.pi * float(spec["frequency"]) * t)))) if t.size else float("nan")
+    return {f"locking_{p}": value}
