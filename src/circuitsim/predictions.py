@@ -13,7 +13,9 @@ A prediction in an experiment config names a measure, the conditions it compares
 * ``greater``, ``less``, ``differs`` and ``similar`` may compare a's ``measure`` with another measure of b
   (``measure_b``), e.g. one condition's rate in two epochs (``a`` = ``b``: the same animals, paired).
 * ``trend``: Spearman correlation between a numeric ``levels`` value per condition and the measure over all
-  mice; held when the CI is on the ``direction`` side of 0.
+  mice; held when the CI is on the ``direction`` side of 0. When every level holds the same animals the trend is
+  paired like the other kinds: each animal's own Spearman correlation across the levels, effect = their mean,
+  bootstrapped over animals (rank test: Wilcoxon signed-rank of the per-animal correlations against 0).
 
 **Small groups.** With fewer than 10 mice in a compared group the bootstrap percentile interval is too narrow, so
 a directional verdict (greater, less, differs, toward, trend) also needs the rank test to agree in the claimed
@@ -138,6 +140,9 @@ def _evaluate(spec: dict, table, seed: int, n_boot: int) -> Outcome:
 def _trend(spec, table, rng, n_boot) -> Outcome:
     levels = {c: float(v) for c, v in spec["levels"].items()}
     groups = [table.values(c, spec["measure"]) for c in levels]
+    first = next(iter(levels))
+    if all(table.same_animals(first, c) for c in levels):
+        return _paired_trend(spec, levels, np.array(groups), rng, n_boot)
     xs = [np.full(len(g), lv) for g, lv in zip(groups, levels.values())]
 
     x = stats.rankdata(np.concatenate(xs))
@@ -159,6 +164,30 @@ def _trend(spec, table, rng, n_boot) -> Outcome:
     return _outcome(spec, held, effect, lo, hi, int(sum(len(g) for g in groups)),
                     {"means": {c: float(np.mean(g)) for c, g in zip(levels, groups)}, "rank_p": rank_p,
                      "small_n_rule": small})
+
+
+def _paired_trend(spec, levels, values, rng, n_boot) -> Outcome:
+    """Trend over levels that hold the same animals: each animal's Spearman correlation (``values``: levels x mice)."""
+    x = stats.rankdata(list(levels.values()))
+    x = x - x.mean()
+    y = stats.rankdata(values, axis=0)
+    y = y - y.mean(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rho = (x @ y) / np.sqrt((x @ x) * (y**2).sum(axis=0))
+    rho = np.nan_to_num(rho)  # an animal whose measure is the same at every level has no trend (0)
+    effect, lo, hi = _boot((rho,), lambda r, axis=-1: np.mean(r, axis=axis), rng, n_boot, paired=False)
+    held = hi < 0 if spec["direction"] == "decreasing" else lo > 0
+    side = "less" if spec["direction"] == "decreasing" else "greater"
+    try:
+        rank_p = float(stats.wilcoxon(rho, alternative=side).pvalue)
+    except ValueError:
+        rank_p = float("nan")
+    small = values.shape[1] < SMALL_N
+    if small:
+        held = held and rank_p < 0.05
+    return _outcome(spec, held, effect, lo, hi, int(values.shape[1]),
+                    {"means": {c: float(np.mean(v)) for c, v in zip(levels, values)}, "rank_p": rank_p,
+                     "paired": True, "small_n_rule": small})
 
 
 def _boot(samples, stat, rng, n_boot, paired, method="percentile"):
