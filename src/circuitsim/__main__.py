@@ -65,8 +65,12 @@ def run_experiment(cfg: DictConfig, outdir: Path) -> dict:
     report.write_json(outcomes, paths["predictions"])
     if c["figure"]:
         measures = exp.get("figure", {}).get("measures") or results.measures
-        figs = condition_figure(results, measures, exp.get("title", exp["name"]), outdir / exp["name"], c["seed"],
-                                labels={name: m.title for name, m in c["measures"].items()})
+        try:  # the results are saved already
+            figs = condition_figure(results, measures, exp.get("title", exp["name"]), outdir / exp["name"], c["seed"],
+                                    labels={name: m.title for name, m in c["measures"].items()},
+                                    series=exp.get("figure", {}).get("series"), windows=c["windows"])
+        except ValueError as exc:
+            raise ConfigError(f"{exc} (results are in {outdir})") from None
         paths["figure"] = figs[0]
     elapsed = time.perf_counter() - started
     (outdir / "COMPLETE").write_text(f"{elapsed:.2f} s\n")  # written last: marks a finished run

@@ -338,6 +338,9 @@ def _check_experiment(c: dict, exp: dict, circuit: dict, module) -> None:
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     c["measures"] = measures
+    for name in (exp.get("figure") or {}).get("series") or []:
+        if name.startswith("rate_") and name[5:] not in circuit["populations"]:
+            raise ConfigError(f"experiment.figure.series: {name!r} names no population")
     for m in (exp.get("figure") or {}).get("measures") or []:
         if m not in measures:
             raise ConfigError(f"experiment.figure.measures: {m!r} is not a measure")
