@@ -23,7 +23,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_EXPERIMENTS = ["grik4_rescue", "grik4_high_anxiety"]
+DEFAULT_EXPERIMENTS = ["grik4_rescue", "grik4_high_anxiety", "mea_opto", "mea_mpoa_terminal", "mea_chemo",
+                       "mea_chemo_time", "mea_light_dose"]
 
 
 def tree_pss_kb(pid: int) -> int:

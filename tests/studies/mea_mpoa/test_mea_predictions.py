@@ -1,0 +1,89 @@
+"""Study 003's predictions as its experiments declare them, checked over independent seeds of a small network.
+
+Every prediction of ``mea_opto`` and ``mea_chemo`` (and, marked slow, of ``mea_mpoa_terminal``,
+``mea_chemo_time`` and ``mea_light_dose``) is evaluated with the statistic the command line reports, on three
+seeds of the circuit at scale 0.25 (populations x0.25, connection probabilities x4: same mean in-degrees; the
+default 13.5-s session; 6 mice per group). **Majority rule:** a simulated prediction passes when it holds in at
+least 2 of the 3 seeds. A declared known miss is ``xfail(strict=True)`` (the test fails the day the claim starts to
+hold, so the declaration is revisited); so is a prediction that holds at default size but is underpowered on the
+small network (``SMALL_NETWORK_MISSES``, with its reason). Construction checks are asserted on one seed. The
+wiring check that terminal light leaves MeA somata untouched compares the same animals with frozen noise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hydra import compose, initialize_config_module
+
+from circuitsim import experiment
+from circuitsim.config import prepare
+from circuitsim.replicates import evaluate_all
+
+SEEDS = (11, 12, 13)
+MAJORITY = 2
+SMALL = ["sim.scale=0.25", "n_mice=6"]
+DEFAULT_RUN = ("mea_opto", "mea_chemo")  # the rest is marked slow (CI time); `pytest -m slow` runs them
+SLOW = ("mea_mpoa_terminal", "mea_chemo_time", "mea_light_dose")
+SMALL_NETWORK_MISSES: dict[str, str] = {}
+
+
+def prepared(name: str, overrides: list[str]) -> dict:
+    with initialize_config_module(version_base="1.3", config_module="circuitsim.configs"):
+        return prepare(compose("config", overrides=[f"experiment={name}", *overrides]))
+
+
+def params(basis: str):
+    out = []
+    for name in (*DEFAULT_RUN, *SLOW):
+        for spec in prepared(name, [])["experiment"]["predictions"]:
+            if spec["basis"] != basis:
+                continue
+            reason = spec.get("known_miss") or SMALL_NETWORK_MISSES.get(spec["id"])
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            if name in SLOW:
+                marks.append(pytest.mark.slow)
+            out.append(pytest.param(name, spec, id=spec["id"], marks=marks))
+    return out
+
+
+@pytest.fixture(scope="module")
+def verdicts(tmp_path_factory):
+    """{(experiment, seed): {prediction id: Outcome}}, computed once per table."""
+    cache = {}
+
+    def get(name: str, seed: int):
+        if (name, seed) not in cache:
+            cfg = prepared(name, [*SMALL, f"seed={seed}"])
+            results = experiment.run(cfg, tmp_path_factory.mktemp(f"{name}-{seed}"), attrs={})
+            cache[(name, seed)] = {o.id: o for o in evaluate_all(cfg["experiment"]["predictions"], results, seed,
+                                                                 cfg["stats"]["n_boot"])}
+        return cache[(name, seed)]
+
+    return get
+
+
+@pytest.mark.parametrize("name, spec", params("simulated"))
+def test_simulated_prediction_holds_in_most_seeds(verdicts, name, spec):
+    outcomes = [verdicts(name, seed)[spec["id"]] for seed in SEEDS]
+    held = sum(o.held for o in outcomes)
+    assert held >= MAJORITY, f"{spec['id']} held in {held} of {len(SEEDS)} seeds: " + "; ".join(
+        f"effect {o.effect:.3g} [{o.ci_low:.3g}, {o.ci_high:.3g}]" for o in outcomes)
+
+
+@pytest.mark.parametrize("name, spec", params("construction"))
+def test_construction_check_passes(verdicts, name, spec):
+    assert verdicts(name, SEEDS[0])[spec["id"]].held
+
+
+def test_terminal_light_leaves_mea_somata_alone(tmp_path):
+    """Wiring: light over MPOA drives the ChR2 terminals, never their somata (nothing projects back to MeA), so
+    with the same animals and the same noise MeA spikes are identical with and without the opsin, while MPOA is
+    not."""
+    cfg = prepared("mea_mpoa_terminal", [*SMALL, "n_mice=2", "experiment.design=within", "mice.noise=frozen",
+                                         "experiment.cohorts=null"])
+    results = experiment.run(cfg, tmp_path, attrs={})
+    np.testing.assert_array_equal(results.values("chr2", "rate_mea_vgat@test"),
+                                  results.values("eyfp", "rate_mea_vgat@test"))
+    assert not np.array_equal(results.values("chr2", "rate_mpoa_glu@test"),
+                              results.values("eyfp", "rate_mpoa_glu@test"))
