@@ -18,16 +18,19 @@ import numpy as np  # noqa: E402
 
 def condition_figure(results, measures: list[str], title: str, stem: Path, seed: int = 0,
                      labels: dict | None = None, series: list[str] | None = None,
-                     windows: dict | None = None) -> list[Path]:
+                     windows: dict | None = None, summaries: dict | None = None) -> list[Path]:
     """Draw and save ``stem``.png and ``stem``.svg; returns the paths. ``labels``: panel title per measure
     (from the readouts' catalogue, :func:`circuitsim.readouts.catalogue`); ``series``: time series to draw
-    (names as in ``results.series``), with ``windows`` ({epoch: (start, stop)} in s) shaded."""
+    (names as in ``results.series``), with ``windows`` ({epoch: (start, stop)} in s) shaded; ``summaries``: their
+    :func:`series_summary` when they were stored rather than in ``results``."""
     labels = labels or {}
     series = list(series or [])
-    missing = [name for name in series if name not in results.series]
+    summaries = dict(summaries or {})
+    missing = [name for name in series if name not in results.series and name not in summaries]
     if missing:
         raise ValueError(f"experiment.figure.series: {missing} are not series of this run "
                          f"(have: {', '.join(results.series)})")
+    summaries.update({name: series_summary(results, name) for name in series if name not in summaries})
     plt.style.use("circuitsim.styles.talk")
     conditions = results.conditions
     cohorts = results.cohorts if len(results.cohorts) > 1 else [None]
@@ -62,7 +65,7 @@ def condition_figure(results, measures: list[str], title: str, stem: Path, seed:
         ax.set_xticks(range(len(groups)), ticks, rotation=60, ha="right", fontsize=8)
         ax.set_title(labels.get(measure, measure))
     for ax, name in zip(list(axes.flat)[len(measures):], series):
-        _series_panel(ax, results, name, windows or {}, colours)
+        _series_panel(ax, name, summaries[name], windows or {}, colours)
     for ax in list(axes.flat)[n_panels:]:
         ax.set_visible(False)
     fig.suptitle(title)
@@ -76,15 +79,27 @@ def condition_figure(results, measures: list[str], title: str, stem: Path, seed:
     return paths
 
 
-def _series_panel(ax, results, name: str, windows: dict, colours: list) -> None:
-    """Mean +/- SD over mice of one time series per condition; epochs shaded and named."""
+def series_summary(results, name: str, points: int | None = None) -> dict:
+    """{"dim": its time dimension, "t": times, condition: (mean, SD) over the mice it holds} of the series ``name``
+    (every ``len/points``-th sample if ``points`` is given)."""
     data = results.dataset[f"ts_{name}"]
     dim = data.dims[2]
-    t = np.asarray(results.dataset[dim].values, dtype=float)
-    for k, cond in enumerate(results.conditions):
+    step = max(1, -(-data.sizes[dim] // points)) if points else 1
+    out = {"dim": dim, "t": np.asarray(results.dataset[dim].values, dtype=float)[::step]}
+    for cond in results.conditions:
         held = results.dataset["animal"].sel(condition=cond).values >= 0
-        y = np.asarray(data.sel(condition=cond).values, dtype=float)[held]
-        mean, sd = np.nanmean(y, axis=0), np.nanstd(y, axis=0)
+        y = np.asarray(data.sel(condition=cond).values, dtype=float)[held][:, ::step]
+        with np.errstate(invalid="ignore"):
+            out[cond] = (np.nanmean(y, axis=0), np.nanstd(y, axis=0))
+    return out
+
+
+def _series_panel(ax, name: str, summary: dict, windows: dict, colours: list) -> None:
+    """Mean +/- SD over mice of one time series per condition; epochs shaded and named."""
+    dim, t = summary["dim"], summary["t"]
+    conditions = [c for c in summary if c not in ("dim", "t")]
+    for k, cond in enumerate(conditions):
+        mean, sd = summary[cond]
         ax.plot(t, mean, color=colours[k % len(colours)], lw=1, label=cond)
         ax.fill_between(t, mean - sd, mean + sd, color=colours[k % len(colours)], alpha=0.2, lw=0)
     for j, (epoch, (start, stop)) in enumerate(sorted(windows.items(), key=lambda kv: kv[1][0])):

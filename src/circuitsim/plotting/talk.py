@@ -6,7 +6,8 @@
 A table ``<name>.csv`` is drawn as the experiment ``<name>`` defines its figure (title, measures; labels from its
 circuit's readouts). Each figure has a caption in figures/README.md and the table it was drawn from (one row per
 condition x mouse). The time series an experiment's figure shows (``figure.series``) are stored beside it as
-``<name>.series.csv`` (condition, mouse, series, time, value; at most ``SERIES_POINTS`` samples per series).
+``<name>.series.csv`` (series, time dimension, condition, time, mean and SD over mice; at most ``SERIES_POINTS``
+samples per series).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pandas as pd
 import yaml
 
 from ..results import Results
-from .conditions import condition_figure
+from .conditions import condition_figure, series_summary
 
 
 SERIES_POINTS = 300
@@ -34,37 +35,43 @@ def store(results_path: Path, folder: Path) -> Path:
     table = table[table["animal"] >= 0]
     path = folder / f"{name}.csv"
     table.to_csv(path, index=False, float_format="%.6g")
-    wanted = (yaml.safe_load(results.dataset.attrs["config"])["experiment"].get("figure") or {}).get("series") or []
+    wanted = (_prepared(name)["experiment"].get("figure") or {}).get("series") or []  # as the figure is drawn now
     frames = []
     for series in wanted:
-        data = results.dataset[f"ts_{series}"]
-        dim = data.dims[2]
-        step = max(1, -(-data.sizes[dim] // SERIES_POINTS))
-        frame = data.isel({dim: slice(0, None, step)}).rename({dim: "time"}).to_dataframe(name="value").reset_index()
-        frame = frame[frame["mouse"].isin(table["mouse"])]
-        frames.append(frame.assign(series=series, dim=dim)[["condition", "mouse", "series", "dim", "time", "value"]])
+        summary = series_summary(results, series, SERIES_POINTS)
+        for cond in results.conditions:
+            mean, sd = summary[cond]
+            frames.append(pd.DataFrame({"series": series, "dim": summary["dim"], "condition": cond,
+                                        "time": summary["t"], "mean": mean, "sd": sd}))
     if frames:
-        pd.concat(frames).dropna().to_csv(folder / f"{name}.series.csv", index=False, float_format="%.6g")
+        pd.concat(frames).to_csv(folder / f"{name}.series.csv", index=False, float_format="%.5g")
     return path
 
 
 def redraw(folder: Path) -> list[Path]:
     """Draw the figure of every experiment whose table is in ``folder``."""
+    drawn = []
+    for table_path in sorted(p for p in folder.glob("*.csv") if not p.name.endswith(".series.csv")):
+        c = _prepared(table_path.stem)
+        exp = c["experiment"]
+        results = _from_table(table_path)
+        measures = exp.get("figure", {}).get("measures") or results.measures
+        series_path = table_path.with_name(f"{table_path.stem}.series.csv")
+        summaries = _summaries(series_path) if series_path.exists() else {}
+        drawn += condition_figure(results, measures, exp.get("title", exp["name"]), folder / table_path.stem,
+                                  labels={name: m.title for name, m in c["measures"].items()},
+                                  series=list(summaries), windows=c["windows"], summaries=summaries)
+    return drawn
+
+
+def _prepared(name: str) -> dict:
+    """The experiment's checked config as it is now (figure title, measures, series, labels, windows)."""
     from hydra import compose, initialize_config_module
 
     from ..config import prepare
 
-    drawn = []
-    for table_path in sorted(p for p in folder.glob("*.csv") if not p.name.endswith(".series.csv")):
-        with initialize_config_module(version_base="1.3", config_module="circuitsim.configs"):
-            c = prepare(compose("config", overrides=[f"experiment={table_path.stem}"]))
-        exp = c["experiment"]
-        results = _from_table(table_path)
-        measures = exp.get("figure", {}).get("measures") or results.measures
-        drawn += condition_figure(results, measures, exp.get("title", exp["name"]), folder / table_path.stem,
-                                  labels={name: m.title for name, m in c["measures"].items()},
-                                  series=(exp.get("figure") or {}).get("series"), windows=c["windows"])
-    return drawn
+    with initialize_config_module(version_base="1.3", config_module="circuitsim.configs"):
+        return prepare(compose("config", overrides=[f"experiment={name}"]))
 
 
 def _from_table(path: Path) -> Results:
@@ -72,16 +79,19 @@ def _from_table(path: Path) -> Results:
     conditions = list(dict.fromkeys(table["condition"]))
     cohorts = list(dict.fromkeys(table["cohort"])) if "cohort" in table else ["all"]
     rows = table.drop(columns=["cohort"], errors="ignore").to_dict("records")
-    series_path = path.with_name(f"{path.stem}.series.csv")
-    if series_path.exists():  # the stored series, back onto their (condition, mouse) rows
-        series = pd.read_csv(series_path)
-        by_row = {(r["condition"], r["mouse"]): r for r in rows}
-        for (cond, mouse, name, dim), frame in series.groupby(["condition", "mouse", "series", "dim"], sort=False):
-            row = by_row.get((cond, mouse))
-            if row is not None:
-                row.setdefault("_series", {})[name] = (dim, frame["time"].to_numpy(), frame["value"].to_numpy())
     n_mice = (int(table["mouse"].max()) + 1) // len(cohorts)
     return Results.from_rows(rows, conditions, cohorts, n_mice, attrs={})
+
+
+def _summaries(path: Path) -> dict:
+    """The stored series summaries, as :func:`~circuitsim.plotting.conditions.series_summary` gives them."""
+    out = {}
+    for (series, dim), frame in pd.read_csv(path).groupby(["series", "dim"], sort=False):
+        by_condition = {c: f for c, f in frame.groupby("condition", sort=False)}
+        first = next(iter(by_condition.values()))
+        out[series] = {"dim": dim, "t": first["time"].to_numpy(),
+                       **{c: (f["mean"].to_numpy(), f["sd"].to_numpy()) for c, f in by_condition.items()}}
+    return out
 
 
 def _experiment_name(results: Results) -> str:
