@@ -58,3 +58,29 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: int = 600):
 
     return subprocess.run([sys.executable, "-m", "circuitsim", *args], cwd=cwd or REPO, capture_output=True,
                           text=True, timeout=timeout)
+
+
+def prepared(name: str, overrides: list[str] = ()) -> dict:
+    """The checked config of experiment ``name`` with ``overrides``, as the command line prepares it."""
+    from hydra import compose, initialize_config_module
+
+    from circuitsim.config import prepare
+
+    with initialize_config_module(version_base="1.3", config_module="circuitsim.configs"):
+        return prepare(compose("config", overrides=[f"experiment={name}", *overrides]))
+
+
+def prediction_params(experiments, basis: str, small_network_misses: dict) -> list:
+    """One pytest param (experiment, prediction spec) per declared prediction of ``basis``; a declared known miss,
+    or one underpowered on the small network (``small_network_misses``: id -> reason), is ``xfail(strict=True)``."""
+    import pytest as _pytest
+
+    out = []
+    for name in experiments:
+        for spec in prepared(name)["experiment"]["predictions"]:
+            if spec["basis"] != basis:
+                continue
+            reason = spec.get("known_miss") or small_network_misses.get(spec["id"])
+            marks = [_pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            out.append(_pytest.param(name, spec, id=spec["id"], marks=marks))
+    return out

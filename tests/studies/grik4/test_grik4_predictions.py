@@ -16,11 +16,11 @@ circuit with wt, oe and oe_rescue). Never spike counts: directions, with statist
 from __future__ import annotations
 
 import pytest
-from hydra import compose, initialize_config_module
 
 from circuitsim import experiment
-from circuitsim.config import prepare
 from circuitsim.replicates import evaluate_all
+
+from conftest import prediction_params, prepared
 
 SEEDS = (11, 12, 13)
 MAJORITY = 2
@@ -36,27 +36,6 @@ SMALL_NETWORK_MISSES = {
                         "holds in 5 of 5 default-size cohorts",
     "G9c_ha_partial": "as G9b (seeds 11-13: 0 of 3); holds in 5 of 5 default-size cohorts",
 }
-
-
-def prepared(name: str, overrides: list[str]) -> dict:
-    with initialize_config_module(version_base="1.3", config_module="circuitsim.configs"):
-        return prepare(compose("config", overrides=[f"experiment={name}", *overrides]))
-
-
-def declared(name: str) -> list[dict]:
-    return prepared(name, [])["experiment"]["predictions"]
-
-
-def params(basis: str):
-    out = []
-    for name in N_MICE:
-        for spec in declared(name):
-            if spec["basis"] != basis:
-                continue
-            reason = spec.get("known_miss") or SMALL_NETWORK_MISSES.get(spec["id"])
-            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-            out.append(pytest.param(name, spec, id=spec["id"], marks=marks))
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +60,7 @@ def verdicts(tmp_path_factory):
     return get
 
 
-@pytest.mark.parametrize("name, spec", params("simulated"))
+@pytest.mark.parametrize("name, spec", prediction_params(N_MICE, "simulated", SMALL_NETWORK_MISSES))
 def test_simulated_prediction_holds_in_most_seeds(verdicts, name, spec):
     full = spec["id"] in FULL_SIZE
     outcomes = [verdicts(name, seed, full)[spec["id"]] for seed in SEEDS]
@@ -90,7 +69,7 @@ def test_simulated_prediction_holds_in_most_seeds(verdicts, name, spec):
         f"effect {o.effect:.3g} [{o.ci_low:.3g}, {o.ci_high:.3g}]" for o in outcomes)
 
 
-@pytest.mark.parametrize("name, spec", params("construction"))
+@pytest.mark.parametrize("name, spec", prediction_params(N_MICE, "construction", SMALL_NETWORK_MISSES))
 def test_construction_check_passes(verdicts, name, spec):
     outcome = verdicts(name, SEEDS[0], spec["id"] in FULL_SIZE)[spec["id"]]
     assert outcome.held, outcome

@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from hydra import compose, initialize_config_module
-
-from circuitsim.config import ConfigError, prepare
+from circuitsim.config import ConfigError
 from circuitsim.interventions.chemogenetic import drug_effect
 
-from conftest import run_cli
+from conftest import prepared, run_cli
 
 EXPERIMENTS = ("mea_opto", "mea_mpoa_terminal", "mea_chemo", "mea_chemo_time", "mea_light_dose")
-
-
-def prepared(name: str, *overrides: str) -> dict:
-    with initialize_config_module(version_base="1.3", config_module="circuitsim.configs"):
-        return prepare(compose("config", overrides=[f"experiment={name}", *overrides]))
 
 
 @pytest.mark.parametrize("name", EXPERIMENTS)
@@ -57,7 +50,7 @@ def test_sexes_and_drug_schedule():
 ])
 def test_bad_values_are_refused(override, key):
     with pytest.raises((ConfigError, ValueError)) as exc:
-        prepared("mea_opto", override)
+        prepared("mea_opto", [override])
     assert key in str(exc.value)
 
 
