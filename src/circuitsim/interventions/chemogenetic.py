@@ -31,8 +31,9 @@ def dreadd(values: dict, ctx, population: str, fraction: float, slot: str, curre
            dose: float = 1.0, leak_drop: float = 0.0) -> None:
     """hM3Dq in a random ``fraction`` of ``population``; the ligand ``after`` the injection (module docstring)."""
     fraction, dose, leak_drop = float(fraction), float(dose), float(leak_drop)
-    if not 0.0 <= fraction <= 1.0 or dose < 0 or not 0.0 <= leak_drop < 1.0:
-        raise ValueError(f"dreadd on {population}: fraction in [0, 1], dose >= 0 and leak_drop in [0, 1) needed")
+    if not 0.0 <= fraction <= 1.0 or dose < 0 or not 0.0 <= leak_drop < 1.0 or float(after) < 0:
+        raise ValueError(f"dreadd on {population}: fraction in [0, 1], dose >= 0, leak_drop in [0, 1) and a time "
+                         f"after injection >= 0 needed")
     target = f"{population}.{slot}"
     _require(values, target)
     if leak_drop > 0:
