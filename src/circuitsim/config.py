@@ -15,6 +15,7 @@ import itertools
 import tempfile
 from pathlib import Path
 
+from brian2 import have_same_dimensions
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -24,6 +25,7 @@ from .parts.background import sources as background_sources
 from .parts.light import FIBER_UNITS
 from .parts.neurons import CELL_UNITS
 from .parts.opsin import UNITS as OPSIN_UNITS
+from .parts.signals import unit_of
 from .parts.units import UnitError, parse_tree, quantity
 from .predictions import BASES, KINDS
 
@@ -269,8 +271,8 @@ def _check_circuit(c: dict, circuit: dict) -> None:
                 if spec["opsin"] not in (c.get("opsins") or {}):
                     raise ConfigError(f"circuit.populations.{name}.inputs.{slot}.opsin={spec['opsin']!r} is not in the "
                                       f"opsin library ({', '.join(c.get('opsins') or {}) or 'none'})")
-                light = signals.get(spec.get("signal")) or {}
-                if str(light.get("unit", "")).replace(" ", "") not in ("mW/mm**2", "mW/mm2"):
+                light, mw_mm2 = unit_of(signals.get(spec.get("signal")) or {}), quantity("1 mW/mm**2")
+                if light is None or not (have_same_dimensions(light, mw_mm2) and abs(float(light / mw_mm2) - 1) < 1e-12):
                     raise ConfigError(f"circuit.populations.{name}.inputs.{slot}: an opsin slot needs a light signal "
                                       "counted in mW/mm**2 (circuit.signals.<name>.unit)")
     for name, con in circuit["connections"].items():

@@ -25,11 +25,12 @@ from circuitsim.parts.synapses import connect
 from circuitsim.parts.units import quantity
 from circuitsim.predictions import evaluate
 from circuitsim.readouts import View
+
 from circuitsim.readouts.activity import trace_readout
 from circuitsim.readouts.behaviour import hot_plate_latency
 from circuitsim.results import Results
 
-from conftest import load_yaml
+from conftest import load_yaml, prepared
 from test_parts import one_cell_type, receptors_from
 
 # ---------------------------------------------------------------------------------------- background sources
@@ -472,15 +473,6 @@ def test_measure_b_compares_two_measures_of_the_same_animals():
 # ------------------------------------------------------------------------------------------ config checks
 
 
-def _prepare(*overrides: str):
-    from hydra import compose, initialize_config_module
-
-    from circuitsim.config import prepare
-
-    with initialize_config_module(version_base="1.3", config_module="circuitsim.configs"):
-        return prepare(compose("config", overrides=["experiment=mea_opto", *overrides]))
-
-
 @pytest.mark.parametrize("override, key", [
     ("~circuit.populations.mpoa_glu.background.inh.rate", "circuit.populations.mpoa_glu.background.inh"),
     ("circuit.connections.mea_mpoa_glu.depression.U=1.5", "circuit.connections.mea_mpoa_glu.depression.U"),
@@ -491,7 +483,7 @@ def test_config_refuses_bad_protocol_parts(override, key):
     from circuitsim.config import ConfigError
 
     with pytest.raises(ConfigError) as err:
-        _prepare(override)
+        prepared("mea_opto", [override])
     message = str(err.value)
     assert key in message, message
     assert "\n" not in message

@@ -102,8 +102,6 @@ def _terminals(n: int, spec: dict, signals: dict, opsins: dict, sim: dict) -> b2
                        threshold="v > V_th_ax or relayed > 0.5", reset="v = EL_ax; relayed = 0",
                        refractory=spec["t_ref"])
     group.v = spec["EL"]
-    for state, value in opsin.initial_state().items():
-        setattr(group, f"I_opto_{state}", value)
     opsin.attach(group, "I_opto")
     return group
 

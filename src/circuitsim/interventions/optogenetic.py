@@ -29,21 +29,7 @@ def fiber(values: dict, ctx, population: str, slot: str, radius, near, far, mode
     size = _population_size(values, population)
     r = radius * np.sqrt(ctx.rng.random(size))  # uniform over the disc
     z = ctx.rng.uniform(near, far, size)
-    values[target] = np.asarray(fiber_transmittance(r, z, {k: _mm(v) for k, v in model.items()}), dtype=float)
-
-
-def _mm(value) -> float:
-    """A light-model constant in mm-based units (lengths in mm, coefficients in 1/mm, plain numbers as they are)."""
-    import brian2 as b2
-
-    if isinstance(value, b2.Quantity) and not b2.get_dimensions(value).is_dimensionless:
-        dim = b2.get_dimensions(value)
-        if dim == b2.get_dimensions(b2.meter):
-            return float(value / b2.mmetre)
-        if dim == b2.get_dimensions(1 / b2.meter):
-            return float(value * b2.mmetre)
-        raise ValueError(f"fiber: light-model constant {value!r} is neither a length nor per length")
-    return float(value)
+    values[target] = np.asarray(fiber_transmittance(r, z, model), dtype=float)
 
 
 fiber.UNITS = {"radius": "mm", "near": "mm", "far": "mm"}

@@ -211,8 +211,6 @@ def make_population(
         for variable, unit, _ in slot_parameters(slot, spec):
             setattr(group, variable, 0 * (unit or 1))
         if (spec or {}).get("opsin"):
-            for state, value in opsin.initial_state().items():
-                setattr(group, f"{slot}_{state}", value)
             opsin.attach(group, slot)
     group.v = "EL + rand()*(VT - EL)"
     return Population(name, group, dict(receptors), subtype_of, [s for s, _, _ in subtypes],

@@ -76,9 +76,12 @@ d{s}_O2/dt = {s}_Ga2 * {s}_C2 + {s}_Gf * {s}_O1 - ({s}_Gd2 + {s}_Gb) * {s}_O2 : 
 
 
 def attach(group, slot: str, every=None) -> None:
-    """Compute each cell's ``T^p`` and ``T^q`` at the start of a run (and again every ``every``, default 100 s:
-    harmless, T is constant in a run). Needed once per group that carries :func:`equations`."""
+    """Ready a group that carries :func:`equations` for ``slot``: every channel dark-adapted (:func:`initial_state`),
+    and each cell's ``T^p`` and ``T^q`` computed at the start of a run (and again every ``every``, default 100 s:
+    harmless, T is constant in a run)."""
     every = 100 * second if every is None else every
+    for state, value in initial_state().items():
+        setattr(group, f"{slot}_{state}", value)
     group.run_regularly(f"{slot}_Tp = {slot}_T**{slot}_p\n{slot}_Tq = {slot}_T**{slot}_q", dt=every, when="start",
                         name=f"{group.name}_{slot}_transmittance")
 
