@@ -55,9 +55,11 @@ UNITS = {
     "circuit.populations.*.inputs.*.default": "pA",
     "circuit.connections.*.delay": "ms",
     "circuit.connections.*.weights.*": "nS",
-    "circuit.connections.*.depression.U": "1", "circuit.connections.*.depression.tau_rec": "ms",
+    "circuit.connections.*.stp.U": "1", "circuit.connections.*.stp.tau_rec": "ms",
+    "circuit.connections.*.stp.tau_fac": "ms", "circuit.connections.*.density.max": "1",
+    "circuit.afferents.*.rate": "Hz", "circuit.populations.*.subsets.*.fraction": "1",
     "circuit.signals.*.dt": "ms",
-    "circuit.slices.*.before_end": "ms", "circuit.slices.*.hold": "mV",
+    "circuit.slices.*.before_end": "ms", "circuit.slices.*.hold": "mV", "circuit.slices.*.interval": "ms",
     "sim.dt": "second", "sim.duration": "second", "sim.transient": "second", "sim.max_rate": "Hz",
     "sim.rate_bin": "second",
     "experiment.epochs.*.0": "second", "experiment.epochs.*.1": "second",
@@ -279,13 +281,35 @@ def _check_circuit(c: dict, circuit: dict) -> None:
         _number(f"circuit.connections.{name}.p", con["p"], 0.0, 1.0)
         for ch, w in con["weights"].items():
             _nonnegative(f"circuit.connections.{name}.weights.{ch}", w)
-        if con.get("depression") is not None:
-            dep = con["depression"]
-            if not isinstance(dep, dict) or set(dep) != {"U", "tau_rec"}:
-                raise ConfigError(f"circuit.connections.{name}.depression: needs exactly U and tau_rec")
-            _number(f"circuit.connections.{name}.depression.U", dep["U"], 1e-6, 1.0)
-            if not float(dep["tau_rec"]) > 0:
-                raise ConfigError(f"circuit.connections.{name}.depression.tau_rec={dep['tau_rec']} must be > 0")
+        where = f"circuit.connections.{name}"
+        if con.get("stp") is not None:
+            stp = con["stp"]
+            if not isinstance(stp, dict) or not {"U", "tau_rec"} <= set(stp) or set(stp) - {"U", "tau_rec", "tau_fac"}:
+                raise ConfigError(f"{where}.stp: needs U and tau_rec (and optionally tau_fac)")
+            _number(f"{where}.stp.U", stp["U"], 1e-6, 1.0)
+            for key in ("tau_rec", "tau_fac"):
+                if stp.get(key) is not None and not float(stp[key]) > 0:
+                    raise ConfigError(f"{where}.stp.{key}={stp[key]} must be > 0")
+        if con.get("density") is not None:
+            dens = con["density"]
+            if not isinstance(dens, dict) or set(dens) != {"max"}:
+                raise ConfigError(f"{where}.density: needs exactly max (the largest synapse density a run may set)")
+            _number(f"{where}.density.max", dens["max"], 1.0, 1e3)
+            drawn = float(con["p"]) * float(dens["max"]) / c["sim"]["scale"]
+            if drawn > 1.0:
+                raise ConfigError(f"{where}: p x density.max / sim.scale = {drawn:g} exceeds 1 (lower density.max)")
+        if con.get("count") is not None and not str(con["count"]).isidentifier():
+            raise ConfigError(f"{where}.count={con['count']!r} must be a name (the counter on {con.get('post')})")
+    for name, aff in (circuit.get("afferents") or {}).items():
+        _int(c, f"circuit.afferents.{name}.n", aff.get("n"), 1)
+        _nonnegative(f"circuit.afferents.{name}.rate", aff.get("rate"))
+        if name in circuit["populations"]:
+            raise ConfigError(f"circuit.afferents.{name}: a population has that name too")
+    for name, pop in circuit["populations"].items():
+        for sub, spec in (pop.get("subsets") or {}).items():
+            if not isinstance(spec, dict) or "fraction" not in spec:
+                raise ConfigError(f"circuit.populations.{name}.subsets.{sub}: needs a fraction (and optionally a label)")
+            _number(f"circuit.populations.{name}.subsets.{sub}.fraction", spec["fraction"], 1e-6, 1.0)
     for name, spec in (circuit.get("slices") or {}).items():
         where = f"circuit.slices.{name}"
         if spec.get("connection") not in circuit["connections"]:
@@ -296,6 +320,13 @@ def _check_circuit(c: dict, circuit: dict) -> None:
         if not c["sim"]["transient"] < at < c["sim"]["duration"] or not _divides(1e-3, at):
             raise ConfigError(f"{where}.before_end={spec['before_end']}: the volley must fall after the transient, "
                               "before the end of the run, on a whole millisecond")
+        if int(spec.get("pulses", 1)) not in (1, 2):
+            raise ConfigError(f"{where}.pulses={spec.get('pulses')!r}: one pulse, or two (paired pulses)")
+        if int(spec.get("pulses", 1)) == 2:
+            second = at + float(spec.get("interval", 0.0))
+            if not at < second < c["sim"]["duration"] or not _divides(1e-3, second):
+                raise ConfigError(f"{where}.interval={spec.get('interval')}: the second pulse must follow the first "
+                                  "before the end of the run, on a whole millisecond")
     recorded = circuit.get("record_conductances") or []
     if not isinstance(recorded, list) or set(recorded) - set(circuit["populations"]):
         raise ConfigError(f"circuit.record_conductances={recorded!r}: must be a list of populations "

@@ -150,7 +150,7 @@ def measure(cfg: dict, spec: RunSpec, out, facts, windows: dict) -> dict:
     m = {}
     for epoch, window in windows.items():
         view = readouts.View(out.spikes, out.sizes, window, out.conductances, facts.reversal, spec.values, circuit,
-                             windows, {}, out.slices, out.traces)
+                             windows, {}, out.slices, out.traces, out.counts)
         for _, readout, rspec in readouts.instances(circuit):
             if epoch == ANALYSED or readout.per_epoch:
                 view.measures.update(readout.compute(rspec, view))

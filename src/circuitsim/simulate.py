@@ -86,8 +86,9 @@ class RunOutput:
     conductances: dict  # population -> {channel: per-neuron time-mean effective conductance (S)}, analysed window
     finite: dict  # population or group -> bool, last state (and conductance means) all finite
     traces: dict = field(default_factory=dict)  # "<group>.<variable>" -> (times in s, mean over elements)
-    slices: dict = field(default_factory=dict)  # virtual slice -> peak evoked conductance of each recorded cell (S)
+    slices: dict = field(default_factory=dict)  # virtual slice -> peak evoked conductance (S), (cells, pulses)
     timing: dict = None  # seconds: "run" (whole run, reading results included), "loop" (simulation loop only)
+    counts: dict = field(default_factory=dict)  # population -> {counter: per-neuron events in the analysed window}
 
 
 @dataclass
@@ -164,11 +165,14 @@ def _collect(circuit: Circuit, sim: dict) -> RunOutput:
             values = np.asarray(getattr(mon, var)[:], dtype=float)  # (elements, times), SI
             traces[f"{group}.{var}"] = (t, values.mean(axis=0) if values.size else np.zeros(len(t)))
             finite[group] = finite.get(group, True) and bool(np.all(np.isfinite(values)))
-    slices = {name: np.asarray(cells.g_peak[:] / b2.siemens) for name, cells in circuit.slices.items()}
+    slices = {name: np.column_stack([np.asarray(cells.g_peak[:] / b2.siemens), np.asarray(cells.g_peak2[:] / b2.siemens)])
+              for name, cells in circuit.slices.items()}
+    counts = {pop: {c: np.asarray(getattr(circuit.populations[pop].group, c)[:], dtype=float) for c in names}
+              for pop, names in circuit.counters.items()}
     for name, peaks in slices.items():
         finite[name] = bool(np.all(np.isfinite(peaks)))
     return RunOutput(spikes, {p: len(pop.group) for p, pop in circuit.populations.items()}, conductances, finite,
-                     traces, slices)
+                     traces, slices, counts=counts)
 
 
 # --------------------------------------------------------------------------------------------- runtime

@@ -175,7 +175,9 @@ def _depressing_setup(cell_library, channels_tau_rec: dict, rest: bool):
     syns = []
     for c, tau_rec in channels_tau_rec.items():
         dep = None if tau_rec is None else {"U": U, "tau_rec": tau_rec}
-        syn = connect(f"dep_{c}", pre, post, p=1.0, delay=DELAY_MS * ms, channels=[c], depression=dep)
+        syn = connect(f"dep_{c}", pre, post, p=1.0, delay=DELAY_MS * ms, channels=[c], stp=dep)
+        if dep:
+            syn.U = U
         setattr(syn, f"w_{c}", W)
         if rest and dep:
             syn.R = 1.0
@@ -475,9 +477,9 @@ def test_measure_b_compares_two_measures_of_the_same_animals():
 
 @pytest.mark.parametrize("override, key", [
     ("~circuit.populations.mpoa_glu.background.inh.rate", "circuit.populations.mpoa_glu.background.inh"),
-    ("circuit.connections.mea_mpoa_glu.depression.U=1.5", "circuit.connections.mea_mpoa_glu.depression.U"),
+    ("circuit.connections.mea_mpoa_glu.stp.U=1.5", "circuit.connections.mea_mpoa_glu.stp.U"),
     ("~circuit.signals.light_mea.unit", "circuit.populations.mea_vgat.inputs.I_opto"),
-    ("~circuit.connections.mea_mpoa_gaba.depression.tau_rec", "circuit.connections.mea_mpoa_gaba.depression"),
+    ("~circuit.connections.mea_mpoa_gaba.stp.tau_rec", "circuit.connections.mea_mpoa_gaba.stp"),
 ])
 def test_config_refuses_bad_protocol_parts(override, key):
     from circuitsim.config import ConfigError

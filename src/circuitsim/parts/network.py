@@ -39,6 +39,7 @@ class RunParameter:
     mirror_of: str | None = None  # always the value of that parameter (a copy of a projection in a virtual slice)
     mirror_index: tuple | None = None  # ... at these elements of it
     counted_in: object = None  # a signal's samples are numbers of this unit (None: plain numbers)
+    bounds: tuple | None = None  # (low, high) every value must lie within (SI), e.g. a release probability
 
     def mirrored(self, values: dict):
         """This parameter's value taken from its source in ``values``."""
@@ -71,6 +72,7 @@ class Circuit:
     network: b2.Network
     info: dict = field(default_factory=dict)
     groups: dict[str, b2.NeuronGroup] = field(default_factory=dict)  # groups that are not AdEx populations
+    counters: dict[str, list] = field(default_factory=dict)  # population -> event counters (parts.synapses count)
     signals: dict[str, b2.TimedArray] = field(default_factory=dict)
     state_monitors: dict[str, tuple] = field(default_factory=dict)  # group -> (StateMonitor, variables)
     slices: dict[str, b2.NeuronGroup] = field(default_factory=dict)  # virtual slice -> its recorded cells
@@ -134,6 +136,11 @@ class Circuit:
                 raise ValueError(f"run parameter {name}: {n} values given, {par.size or 1} expected")
             if par.mirror_of and not np.array_equal(values[name], par.mirrored(values)):
                 raise ValueError(f"run parameter {name} must equal {par.mirror_of} (a mirror; see experiment.plan)")
+            if par.bounds is not None:
+                v = np.asarray(values[name], dtype=float)
+                if not np.all((v >= par.bounds[0]) & (v <= par.bounds[1])):
+                    raise ValueError(f"run parameter {name}: {np.min(v):g}..{np.max(v):g} outside its bounds "
+                                     f"[{par.bounds[0]:g}, {par.bounds[1]:g}]")
 
     def _owner(self, par: RunParameter):
         if par.owner in self.populations:
@@ -165,7 +172,14 @@ def assemble(name: str, circuit_cfg: dict, cells: dict, receptors: dict, sim: di
     signals = signals if signals is not None else make_signals(circuit_cfg, sim)
     objects: list = list(extra_objects or [])
     groups = dict(extra_groups or {})
+    for aff_name, spec in (circuit_cfg.get("afferents") or {}).items():
+        groups[aff_name] = afferent_group(aff_name, population_size(spec, scale))
+        objects.append(groups[aff_name])
     recorded = list(circuit_cfg.get("record_conductances") or [])  # names checked in circuitsim.config
+    counters: dict[str, list] = {}
+    for spec in circuit_cfg["connections"].values():
+        if spec.get("count") and spec["count"] not in counters.setdefault(spec["post"], []):
+            counters[spec["post"]].append(spec["count"])
 
     for pop_name, spec in circuit_cfg["populations"].items():
         where = f"circuit.populations.{pop_name}"
@@ -180,7 +194,8 @@ def assemble(name: str, circuit_cfg: dict, cells: dict, receptors: dict, sim: di
                               record_from=sim["transient"] * b2.second if pop_name in recorded else None,
                               inputs=spec.get("inputs"), custom_inputs=(custom_inputs or {}).get(pop_name),
                               signals=signals, vary=list(spec.get("vary", [])), opsins=opsins,
-                              background_sources={k: list(src["weights"]) for k, src in bg_sources.items()})
+                              background_sources={k: list(src["weights"]) for k, src in bg_sources.items()},
+                              counters=counters.get(pop_name, ()))
         populations[pop_name] = pop
         groups[pop_name] = pop
         objects.append(pop.group)
@@ -194,7 +209,9 @@ def assemble(name: str, circuit_cfg: dict, cells: dict, receptors: dict, sim: di
         pre = _lookup(groups, spec["pre"], "populations or inputs", where)
         post = _lookup(populations, spec["post"], "populations", where)
         syn = connect(conn_name, pre, post, min(1.0, float(spec["p"]) / scale), spec["delay"],
-                      list(spec["weights"].keys()), pre_gain=spec.get("pre_gain"), depression=spec.get("depression"))
+                      list(spec["weights"].keys()), pre_gain=spec.get("pre_gain"), stp=spec.get("stp"),
+                      density=spec.get("density"), count=spec.get("count"),
+                      count_from=sim["transient"] * b2.second)
         synapses[conn_name] = syn
         objects.append(syn)
 
@@ -203,14 +220,21 @@ def assemble(name: str, circuit_cfg: dict, cells: dict, receptors: dict, sim: di
 
     # Placeholders only: every run sets the real values (see module docstring).
     circuit = Circuit(name, populations, synapses, parameters, spike_monitors, recorded, b2.Network(objects),
-                      signals=signals)
+                      signals=signals, counters=counters)
+    circuit.groups.update({a: groups[a] for a in circuit_cfg.get("afferents") or {}})
     for par in parameters.values():
         if par.size is None:
             setattr(circuit._owner(par), par.variable, par.with_unit(0.0))
     for slice_name, spec in (circuit_cfg.get("slices") or {}).items():
         con = circuit_cfg["connections"][spec["connection"]]
-        virtual_slice(slice_name, spec, populations[con["pre"]], populations[con["post"]], con, circuit, sim)
+        virtual_slice(slice_name, spec, groups[con["pre"]], populations[con["post"]], con, circuit, sim)
     return circuit
+
+
+def afferent_group(name: str, n: int) -> b2.NeuronGroup:
+    """``n`` independent Poisson afferents (e.g. CA3/EC fibres) at a shared rate ``rate`` (a run parameter), on the
+    network clock; projections may start from them like from a population."""
+    return b2.NeuronGroup(n, "rate : Hz (shared)", threshold="rand() < rate*dt", name=name, namespace={})
 
 
 def make_signals(circuit_cfg: dict, sim: dict) -> dict[str, b2.TimedArray]:
@@ -230,7 +254,8 @@ def run_parameters(circuit_cfg: dict, sim: dict, cells: dict | None = None) -> d
     Per population: a dosage ``gain_<channel>`` per receptor channel and any named ``gains`` (per neuron,
     default 1), the background weights ``bg_w_<channel>`` (shared), and one per-neuron value per input slot
     (``I_x``, or ``I_x_amp`` for a signal-driven slot; default from the config or 0). Per connection:
-    ``w_<channel>`` (shared). Per signal: ``signal.<name>``, its time course (default 0). Cell parameters a population
+    ``w_<channel>`` (shared), and with ``stp`` its release fraction ``U``, with ``density`` its synapse density (shared,
+    default 1; :mod:`circuitsim.parts.synapses`). Per afferent group: its ``rate``. Per signal: ``signal.<name>``, its time course (default 0). Cell parameters a population
     names in ``vary`` (per neuron, default its subtype's value; needs the cell library ``cells``). Weights vary
     between virtual mice (``jitter``); gains, inputs, signals and varied cell parameters are what manipulations change.
     """
@@ -264,6 +289,12 @@ def run_parameters(circuit_cfg: dict, sim: dict, cells: dict | None = None) -> d
     for conn_name, spec in circuit_cfg["connections"].items():
         for ch, w in spec["weights"].items():
             add(conn_name, f"w_{ch}", None, b2.siemens, float(w), True)
+        if spec.get("stp"):
+            add(conn_name, "U", None, None, float(spec["stp"]["U"]), False, bounds=(0.0, 1.0))
+        if spec.get("density"):
+            add(conn_name, "density", None, None, 1.0, False, bounds=(0.0, float(spec["density"]["max"])))
+    for aff_name, spec in (circuit_cfg.get("afferents") or {}).items():
+        add(aff_name, "rate", None, b2.Hz, float(spec["rate"]), False)
     for sig, spec in (circuit_cfg.get("signals") or {}).items():
         dt = float(spec["dt"])
         size = signal_parts.n_samples(sim["duration"], dt)

@@ -136,6 +136,7 @@ def make_population(
     background_sources: dict[str, list[str]] | None = None,
     vary: list[str] = (),
     opsins: dict | None = None,
+    counters: list[str] = (),
 ) -> Population:
     """Create an AdEx NeuronGroup of ``n`` cells.
 
@@ -149,7 +150,8 @@ def make_population(
     ``background_sources`` maps the suffix of each background source (:func:`circuitsim.parts.background.sources`)
     to its channels (default: one unnamed source driving ``background_channels``). ``vary`` names cell parameters (e.g. ``gL``) made
     per-neuron variables even when every subtype shares them, so a run can set them (a sex difference, a drug).
-    ``opsins`` is the opsin library (configs/opsins) for opsin input slots.
+    ``opsins`` is the opsin library (configs/opsins) for opsin input slots. ``counters`` are event counters
+    projections onto the population increment (:func:`counter_equation`).
     """
     delta_t = [float(params["DeltaT"]) for _, _, params in subtypes]
     lif = all(d == 0 for d in delta_t)
@@ -176,6 +178,7 @@ def make_population(
         raise ValueError(f"population {name}: conductances of a population with several background sources cannot "
                          "be split into background and recurrent shares; record a population with one source")
     extras += "".join(background.countdown(s) for s in background_sources)
+    extras += "".join(counter_equation(name) for name in counters)
     if any(r.mg_block for r in receptors.values()):
         channels += "mg_block = 1/(1 + Mg/(3.57*mmolar)*exp(-0.062*v/mV)) : 1\n"
     if record_from is not None:
@@ -215,6 +218,11 @@ def make_population(
     group.v = "EL + rand()*(VT - EL)"
     return Population(name, group, dict(receptors), subtype_of, [s for s, _, _ in subtypes],
                       [params for _, _, params in subtypes], inputs)
+
+
+def counter_equation(name: str) -> str:
+    """The per-neuron event counter a counting projection increments (:mod:`circuitsim.parts.synapses`)."""
+    return f"{name} : 1  # events counted since the analysed window opened\n"
 
 
 def split_counts(n: int, fractions: list[float]) -> list[int]:

@@ -47,14 +47,18 @@ class View:
     circuit: dict  # the circuit config
     epochs: dict  # every window by name
     measures: dict  # measures already computed for this window (readouts run in config order)
-    slices: dict = field(default_factory=dict)  # virtual slice -> peak evoked conductance per recorded cell (S)
+    slices: dict = field(default_factory=dict)  # virtual slice -> peak evoked conductance (S), (cells, pulses)
     traces: dict = field(default_factory=dict)  # "<group>.<variable>" -> (times in s, mean over elements)
+    counts: dict = field(default_factory=dict)  # population -> {counter: per-neuron events, analysed window}
 
 
 REGISTRY: dict[str, Readout] = {
     "rates": Readout(activity.rate_measures, activity.rate_readout, per_epoch=True, check=activity.rate_check),
     "ei": Readout(activity.ei_measures, activity.ei_readout, check=activity.ei_check),
     "evoked": Readout(synaptic.evoked_measures, synaptic.evoked_readout, check=synaptic.evoked_check),
+    "paired_pulse": Readout(synaptic.paired_pulse_measures, synaptic.paired_pulse_readout,
+                            check=synaptic.paired_pulse_check),
+    "events": Readout(synaptic.events_measures, synaptic.events_readout, check=synaptic.events_check),
     "behaviour": Readout(behaviour.behaviour_measures, behaviour.behaviour_readout, per_epoch=True,
                          units={"D50": "Hz", "k": "Hz"}, check=behaviour.behaviour_check),
     "hot_plate": Readout(behaviour.hot_plate_measures, behaviour.hot_plate_readout, per_epoch=True,

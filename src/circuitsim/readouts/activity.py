@@ -1,4 +1,9 @@
-"""Firing rates (mean over a window, and binned time courses) and the excitation/inhibition balance."""
+"""Firing rates (mean over a window, and binned time courses) and the excitation/inhibition balance.
+
+A population may name tagged subsets (``subsets: {lha: {fraction: 0.3, label: ...}}``: its first 30% of neurons, e.g.
+the cells retrogradely labelled from one target; connectivity is random, so they are a random sample): the
+``rates`` readout then also gives ``rate_<population>_<subset>``.
+"""
 
 from __future__ import annotations
 
@@ -21,10 +26,20 @@ def binned_rates(spikes: dict, sizes: dict, duration: float, width: float) -> tu
     return centres, {p: np.histogram(t, edges)[0] / (sizes[p] * width) for p, (_, t) in spikes.items()}
 
 
+def subset_size(fraction: float, n: int) -> int:
+    """Number of neurons of a tagged subset (the first ones of the population)."""
+    return max(1, int(round(float(fraction) * n)))
+
+
 def rate_measures(spec: dict, circuit: dict) -> dict:
     from . import Measure
     pops = spec.get("populations") or list(circuit["populations"])
-    return {f"rate_{p}": Measure("Hz", circuit["populations"][p].get("label", p)) for p in pops}
+    out = {}
+    for p in pops:
+        out[f"rate_{p}"] = Measure("Hz", circuit["populations"][p].get("label", p))
+        for sub, s in (circuit["populations"][p].get("subsets") or {}).items():
+            out[f"rate_{p}_{sub}"] = Measure("Hz", s.get("label", f"{p} {sub}"))
+    return out
 
 
 def rate_check(spec: dict, circuit: dict, windows: list, earlier: dict) -> None:
@@ -35,7 +50,13 @@ def rate_check(spec: dict, circuit: dict, windows: list, earlier: dict) -> None:
 
 def rate_readout(spec: dict, view) -> dict:
     pops = spec.get("populations") or list(view.sizes)
-    return {k: v for k, v in rates({p: view.spikes[p] for p in pops}, view.sizes, view.window).items()}
+    out = rates({p: view.spikes[p] for p in pops}, view.sizes, view.window)
+    for p in pops:
+        for sub, s in (view.circuit["populations"][p].get("subsets") or {}).items():
+            k = subset_size(s["fraction"], view.sizes[p])
+            i, t = view.spikes[p]
+            out.update(rates({f"{p}_{sub}": (i[i < k], t[i < k])}, {f"{p}_{sub}": k}, view.window))
+    return out
 
 
 def ei_ratio(conductances: dict, reversal: dict, population: str, threshold_V: float = -0.050,

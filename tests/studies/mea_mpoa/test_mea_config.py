@@ -25,7 +25,7 @@ def test_wiring_as_the_card_says():
     circuit = prepared("mea_opto")["circuit"]
     from_mea = {k: v for k, v in circuit["connections"].items() if v["pre"].startswith("mea_vgat")}
     assert from_mea and all(v["pre"] == "mea_vgat_axon" for v in from_mea.values())
-    assert all(float(v["depression"]["U"]) == pytest.approx(0.6) for v in from_mea.values())
+    assert all(float(v["stp"]["U"]) == pytest.approx(0.6) for v in from_mea.values())
     assert circuit["populations"]["mpoa_glu"]["background"]["shock"]["gate"] == "shock"
     assert circuit["connections"]["glu_pag_gaba"]["pre"] == "mpoa_glu"
     assert "ampa" in circuit["connections"]["glu_pag_gaba"]["weights"]
