@@ -45,7 +45,7 @@ def virtual_slice(name: str, spec: dict, pre, post: Population, connection: dict
     electrode = b2.NeuronGroup(  # on a 1-ms clock: its threshold is checked 10x less often than the network's
         len(getattr(pre, "group", pre)), (f"{pre_gain} : 1 (linked)\n" if pre_gain else "")
         + "stimulated : boolean (constant)",
-        threshold="stimulated and (abs(t - stim_at) < 0.5*dt or abs(t - second_at) < 0.5*dt)",
+        threshold="stimulated and (abs(t - stim_at) < 0.5*dt or abs(t - second_at) < 0.5*dt)", reset="",
         namespace={"stim_at": stim_at, "second_at": second_at},
         clock=b2.Clock(dt=ELECTRODE_DT, name=f"clock_{name}_electrode"), name=f"{name}_electrode")
     electrode.stimulated = f"rand() < {float(spec['stim_fraction'])!r}"
