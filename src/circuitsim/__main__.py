@@ -72,6 +72,15 @@ def run_experiment(cfg: DictConfig, outdir: Path) -> dict:
         except ValueError as exc:
             raise ConfigError(f"{exc} (results are in {outdir})") from None
         paths["figure"] = figs[0]
+        timeline = exp.get("figure", {}).get("timeline")
+        if timeline:  # arms over days (experiments with a slow stage)
+            from .plotting.timeline import timeline_figure
+
+            stages = {name: {**(exp.get("stage") or {}), **(spec.get("stage") or {})}
+                      for name, spec in exp["conditions"].items()}
+            paths["timeline"] = timeline_figure(results, timeline, stages,
+                                                {name: m.title for name, m in c["measures"].items()},
+                                                exp.get("title", exp["name"]), outdir / f"{exp['name']}_timeline")[0]
     elapsed = time.perf_counter() - started
     (outdir / "COMPLETE").write_text(f"{elapsed:.2f} s\n")  # written last: marks a finished run
     cohorts = f"{c['replicates']} replicate cohorts (seeds {c['seed']}-{c['seed'] + c['replicates'] - 1}) of " \

@@ -377,6 +377,7 @@ def _check_experiment(c: dict, exp: dict, circuit: dict, module) -> None:
     for m in (exp.get("figure") or {}).get("measures") or []:
         if m not in measures:
             raise ConfigError(f"experiment.figure.measures: {m!r} is not a measure")
+    _check_timeline((exp.get("figure") or {}).get("timeline"), conditions, measures)
     for name, spec in conditions.items():
         by = (spec.get("select") or {}).get("by")
         if by is not None and by not in measures:
@@ -399,10 +400,33 @@ def _check_experiment(c: dict, exp: dict, circuit: dict, module) -> None:
                                   f"{', '.join(sorted(measures))}")
         if "measure_b" in spec and spec.get("kind") not in ("greater", "less", "differs", "similar"):
             raise ConfigError(f"prediction {pid}: measure_b (b's measure) is for greater, less, differs and similar")
+        if spec["kind"] == "similar":  # its margin, or the experiment's default (experiment.similarity_margin)
+            spec["margin"] = spec.get("margin", exp.get("similarity_margin"))
+            _number(f"prediction {pid}: margin", spec["margin"], 1e-6, 10.0)
         named = list(spec.get("levels", {})) + [spec[k] for k in ("a", "b", "target") if k in spec]
         for cond in named:
             if cond not in conditions:
                 raise ConfigError(f"prediction {pid}: condition {cond!r} is not one of {', '.join(conditions)}")
+
+
+TIMELINE_KEYS = {"arms", "stage", "network", "control", "reference", "band"}
+
+
+def _check_timeline(spec, conditions: dict, measures: dict) -> None:
+    """``experiment.figure.timeline`` (plotting.timeline): arms of known conditions, known measures."""
+    if not spec:
+        return
+    where = "experiment.figure.timeline"
+    if not isinstance(spec, dict) or set(spec) - TIMELINE_KEYS or not isinstance(spec.get("arms"), dict):
+        raise ConfigError(f"{where}: needs arms ({{arm: [conditions]}}) and keys from {sorted(TIMELINE_KEYS)}")
+    named = [c for conds in spec["arms"].values() for c in conds] + ([spec["reference"]] if spec.get("reference") else [])
+    unknown = sorted(set(named) - set(conditions))
+    if unknown:
+        raise ConfigError(f"{where}: {unknown} are not conditions")
+    for key in ("stage", "network", "control"):
+        bad = sorted(set(spec.get(key) or []) - set(measures))
+        if bad:
+            raise ConfigError(f"{where}.{key}: {bad} are not measures")
 
 
 def _epochs(c: dict, exp: dict, circuit: dict, module) -> dict:
