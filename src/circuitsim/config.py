@@ -364,6 +364,11 @@ def _check_experiment(c: dict, exp: dict, circuit: dict, module) -> None:
             if (stage or spec.get("stage")) and not hasattr(module, "stage"):
                 raise ConfigError(f"experiment.conditions.{name}: a stage is given but circuit "
                                   f"{circuit['name']!r} has none")
+            if hasattr(module, "check_stage") and (stage or spec.get("stage")):
+                try:
+                    module.check_stage({**(stage or {}), **(spec.get("stage") or {})})
+                except (ValueError, TypeError) as exc:
+                    raise ConfigError(f"experiment.conditions.{name}.{str(exc).splitlines()[0]}") from None
         seen.append(name)
     extra = getattr(module, "STAGE_MEASURES", {}) if hasattr(module, "stage") else {}
     try:

@@ -27,6 +27,7 @@ import numpy as np
 from . import interventions, readouts, simulate
 from .circuits import module as circuit_module
 from .config import ConfigError
+from .parts.network import check_bounds
 from .readouts.activity import binned_rates, rates
 from .results import Results
 from .simulate import RunSpec
@@ -103,6 +104,7 @@ def plan(cfg: dict, parameters: dict, windows: dict) -> list[RunSpec]:
                 for name, par in parameters.items():  # mirrors follow their source (virtual-slice weights)
                     if par.mirror_of:
                         values[name] = par.mirrored(values)
+                check_bounds(values, parameters)  # e.g. a stage's synapse density above the built maximum
                 brian_seed = int(seq(_BRIAN_SEED).generate_state(1)[0] % (2**31 - 1))
                 noise_seed = None
                 if fresh:  # the same animal meets new input noise in every condition

@@ -67,13 +67,23 @@ def check(circuit_cfg: dict) -> None:
                                  "and density")
 
 
-def stage(circuit_cfg: dict, spec: dict, values: dict, ctx) -> StageOutput:
-    """Integrate the slow layer of one mouse up to ``spec['day']`` and set the snapshot's synapses from it."""
+def check_stage(spec: dict) -> None:
+    """A stage spec: known keys, a snapshot day > 0, every window ``[start, stop]`` with 0 <= start < stop."""
     unknown = sorted(set(spec) - set(SPEC_KEYS))
     if unknown:
         raise ValueError(f"stage: unknown key(s) {unknown}; allowed: {', '.join(SPEC_KEYS)}")
-    if spec.get("day") is None:
-        raise ValueError("stage: needs the snapshot day (e.g. day: 28 day)")
+    if spec.get("day") is None or not float(spec["day"]) > 0:
+        raise ValueError("stage.day: needs a snapshot day > 0 (e.g. day: 28 day)")
+    for key in SPEC_KEYS[1:]:
+        window = spec.get(key)
+        if window and not (len(window) == 2 and 0 <= float(window[0]) < float(window[1])):
+            shown = ", ".join(f"{float(v) / DAY:g} day" for v in window)
+            raise ValueError(f"stage.{key}=[{shown}]: a window is [start, stop] with 0 <= start < stop")
+
+
+def stage(circuit_cfg: dict, spec: dict, values: dict, ctx) -> StageOutput:
+    """Integrate the slow layer of one mouse up to ``spec['day']`` and set the snapshot's synapses from it."""
+    check_stage(spec)
     mol = circuit_cfg["molecular"]
     params = {k: float(mol[k]) / (DAY if k in TIMES else 1.0) for k in molecular.PARAMS}
     sd = float(mol["jitter"])

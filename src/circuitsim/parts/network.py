@@ -136,11 +136,7 @@ class Circuit:
                 raise ValueError(f"run parameter {name}: {n} values given, {par.size or 1} expected")
             if par.mirror_of and not np.array_equal(values[name], par.mirrored(values)):
                 raise ValueError(f"run parameter {name} must equal {par.mirror_of} (a mirror; see experiment.plan)")
-            if par.bounds is not None:
-                v = np.asarray(values[name], dtype=float)
-                if not np.all((v >= par.bounds[0]) & (v <= par.bounds[1])):
-                    raise ValueError(f"run parameter {name}: {np.min(v):g}..{np.max(v):g} outside its bounds "
-                                     f"[{par.bounds[0]:g}, {par.bounds[1]:g}]")
+        check_bounds(values, self.parameters)
 
     def _owner(self, par: RunParameter):
         if par.owner in self.populations:
@@ -148,6 +144,16 @@ class Circuit:
         if par.owner in self.groups:
             return self.groups[par.owner]
         return self.synapses[par.owner]
+
+
+def check_bounds(values: dict, parameters: dict) -> None:
+    """Every value of a bounded run parameter within its bounds (e.g. a synapse density below its built maximum)."""
+    for name, par in parameters.items():
+        if par.bounds is not None and name in values:
+            v = np.asarray(values[name], dtype=float)
+            if not np.all((v >= par.bounds[0]) & (v <= par.bounds[1])):
+                raise ValueError(f"run parameter {name}: {np.min(v):g}..{np.max(v):g} outside its bounds "
+                                 f"[{par.bounds[0]:g}, {par.bounds[1]:g}]")
 
 
 def assemble(name: str, circuit_cfg: dict, cells: dict, receptors: dict, sim: dict,

@@ -3,8 +3,8 @@
 An arm is a list of conditions holding the same mice at different snapshot days (``figure.timeline.arms``). Rows:
 the stage's trajectories (``stage``: one thin line per mouse from the arm's latest snapshot, the mean thick) and
 network measures (``network``: each mouse's value at each snapshot day, joined per mouse, mean +/- SD). Every
-panel shows the reference condition's mean (dashed) and a +/- ``band`` around it (the "normal" range), and shades
-the arm's schedule (from its latest condition's stage spec, in days). A last column (``control``) overlays every
+panel shows the reference condition's mean (dashed) and a +/- ``band`` around it (green: the "normal" range), and
+shades the arm's schedule (isolation grey, treatment blue) (from its latest condition's stage spec, in days). A last column (``control``) overlays every
 arm's mean of a control region's trajectories or measures.
 """
 
@@ -61,7 +61,7 @@ def timeline_figure(results, spec: dict, stages: dict, labels: dict, title: str,
         last = max(conds, key=lambda c: day_of[c])
         for i, name in enumerate(rows):
             ax = axes[i, j]
-            _schedule(ax, stages.get(last, {}))
+            _schedule(ax, stages.get(last, {}), day_of[last])
             _reference(ax, results, name, reference, band, name in stage_names, end)
             if name in stage_names:
                 days, y = _trajectories(results, name, last)
@@ -112,13 +112,13 @@ def timeline_figure(results, spec: dict, stages: dict, labels: dict, title: str,
     return paths
 
 
-def _schedule(ax, stage: dict) -> None:
-    """Shade the isolation window grey and any treatment window in light blue."""
+def _schedule(ax, stage: dict, until: float) -> None:
+    """Shade the isolation window grey and any treatment window light blue, up to the arm's last snapshot."""
     for key, window in stage.items():
         if key == "day" or not window:
             continue
-        start, stop = float(window[0]) / DAY, float(window[1]) / DAY
-        ax.axvspan(start, stop, color="0.85" if key == "isolation" else "#cfe3f5", alpha=0.5, lw=0, zorder=0)
+        start, stop = float(window[0]) / DAY, min(float(window[1]) / DAY, until)
+        ax.axvspan(start, stop, color="0.9" if key == "isolation" else "#bcd7f0", alpha=0.6, lw=0, zorder=0)
 
 
 def _reference(ax, results, name: str, reference: str | None, band: float, stage: bool, end: float) -> None:
@@ -130,5 +130,5 @@ def _reference(ax, results, name: str, reference: str | None, band: float, stage
         level = float(np.nanmean(y[:, -1]))
     else:
         level = float(np.mean(results.values(reference, name)))
-    ax.axhspan(level * (1 - band), level * (1 + band), color="0.6", alpha=0.2, lw=0, zorder=0)
+    ax.axhspan(level * (1 - band), level * (1 + band), color="#8fcf8f", alpha=0.35, lw=0, zorder=0.5)
     ax.axhline(level, color="0.4", lw=0.8, ls="--", zorder=1)
