@@ -85,7 +85,7 @@ FAC_SPIKES_MS = [5.0, 55.0, 300.0]
 
 
 def test_facilitating_tm_algebra(brian_runtime, cell_library):
-    """Facilitating TM from rest: increments U*w, then u2*R2*w in closed form, and less paired-pulse ratio at higher U."""
+    """Facilitating TM from rest: U*w, then u2*R2*w in closed form; a higher U gives a lower paired-pulse ratio."""
     fac = {"U": 0.25, "tau_rec": TAU_REC * ms, "tau_fac": TAU_FAC * ms}
     us = {"lo": 0.25, "mid": 0.5, "hi": 0.8}
     jumps = _increments(cell_library, {c: (fac, U) for c, U in us.items()}, FAC_SPIKES_MS, 310.0)
@@ -115,7 +115,7 @@ def test_stp_without_tau_fac_is_depression(brian_runtime, cell_library):
     inc = jumps["ampa"]
     assert inc[0] == pytest.approx(U * w, rel=1e-5)
     assert inc[1] == pytest.approx(U * (1 - U * np.exp(-10 / tau_rec)) * w, rel=1e-5)
-    np.testing.assert_allclose(jumps["plain"], w, rtol=1e-5), "without stp every spike adds w"
+    np.testing.assert_allclose(jumps["plain"], w, rtol=1e-5, err_msg="without stp every spike adds w")
 
 
 # ----------------------------------------------------------------------------------- density and counters
@@ -130,7 +130,10 @@ def test_density_transmits_a_nested_subset(brian_runtime, cell_library):
     b2.seed(11)
     post = make_population("dens_post", N_POST, one_cell_type(cell_library, "bla_pv"),
                            {"ampa": _quiet_receptor("ampa")}, mg_mM=1.0, counters=["ev"])
-    pre = b2.SpikeGeneratorGroup(N_PRE, np.arange(N_PRE), np.full(N_PRE, 5.0) * ms, name="dens_pre")
+    densities = (0.0, 0.5, 1.0, 2.0)
+    period = 10.0  # ms: every presynaptic cell spikes once per period; the density changes between periods
+    times = np.concatenate([np.full(N_PRE, 5.0 + k * period) for k in range(len(densities))])
+    pre = b2.SpikeGeneratorGroup(N_PRE, np.tile(np.arange(N_PRE), len(densities)), times * ms, name="dens_src")
     syn = connect("dens", pre, post, p=P, delay=DELAY_MS * ms, channels=["ampa"], density={"max": D_MAX},
                   count="ev", count_from=0 * ms)
     syn.w_ampa = W_DENS
@@ -140,17 +143,18 @@ def test_density_transmits_a_nested_subset(brian_runtime, cell_library):
     draw, j = syn.draw[:].copy(), syn.j[:].copy()
     assert np.all((draw >= 0) & (draw < 1)) and np.std(draw) == pytest.approx(np.sqrt(1 / 12), rel=0.05)
     net = b2.Network(pre, post.group, syn)
-    net.store()
     masks, counts = {}, {}
-    for d in (0.0, 0.5, 1.0, 2.0):
-        net.restore()
+    for d in densities:
+        post.group.ev = 0
+        post.group.x_ampa = 0 * nS
         syn.density = d
-        net.run(10 * ms, namespace={})
-        np.testing.assert_array_equal(syn.draw[:], draw), "the draws are the animal's: constant between runs"
+        net.run(period * ms, namespace={})
+        np.testing.assert_array_equal(syn.draw[:], draw, err_msg="the draws are the animal's: constant between runs")
         mask = draw * D_MAX < d
         masks[d], counts[d] = mask, post.group.ev[:].copy()
         per_cell = np.bincount(j[mask], minlength=N_POST)
-        np.testing.assert_array_equal(counts[d], per_cell), f"density {d}: counter = transmitting synapses per cell"
+        np.testing.assert_array_equal(counts[d], per_cell,
+                                      err_msg=f"density {d}: the counter = the transmitting synapses of each cell")
         np.testing.assert_allclose(post.group.x_ampa[:] / nS, per_cell * float(W_DENS / nS), rtol=1e-5, atol=1e-12)
     assert counts[0.0].sum() == 0, "density 0: no synapse transmits"
     assert counts[2.0].sum() == n_syn, "density = max: every drawn synapse transmits"
@@ -181,7 +185,7 @@ def test_counter_counts_only_from_count_from(brian_runtime, cell_library):
     spikes = {0: [10.0, 30.0, 48.5, 60.0, 80.0], 1: [20.0, 49.5]}
     idx = np.concatenate([[k] * len(v) for k, v in spikes.items()])
     times = np.concatenate(list(spikes.values()))
-    pre = b2.SpikeGeneratorGroup(2, idx, times * ms, name="cnt_pre")
+    pre = b2.SpikeGeneratorGroup(2, idx, times * ms, name="cnt_src")
     post = make_population("cnt_post", 3, one_cell_type(cell_library, "bla_pv"), {"ampa": _quiet_receptor("ampa")},
                            mg_mM=1.0, counters=["ev"])
     post.group.v = post.cell_values("EL")
@@ -191,8 +195,8 @@ def test_counter_counts_only_from_count_from(brian_runtime, cell_library):
     after = sum(int(np.sum(np.asarray(v) + DELAY_MS >= float(count_from / ms))) for v in spikes.values())
     assert after == 3
     np.testing.assert_array_equal(post.group.ev[:], after)
-    np.testing.assert_allclose(post.group.x_ampa[:] / nS, len(times) * float(W / nS), rtol=1e-5), (
-        "every event still transmits, counted or not")
+    np.testing.assert_allclose(post.group.x_ampa[:] / nS, len(times) * float(W / nS), rtol=1e-5,
+                               err_msg="every event still transmits, counted or not")
 
 
 # ---------------------------------------------------------------------------------------------- afferents
@@ -268,6 +272,8 @@ def test_bounded_run_parameters_are_refused_outside_bounds(brian_runtime, cell_l
     with pytest.raises(ValueError, match="aff_post.U"):
         check_bounds({"aff_post.U": np.array([0.2, 0.5, 1.01])}, {"aff_post.U": par})
     check_bounds({"other": 5.0}, {"aff_post.U": par})  # a value of an unbounded or unknown name is not checked
+    circuit.set_values(_mirrored(circuit, circuit.defaults()))  # valid values are accepted and the circuit runs
+    circuit.network.run(1 * ms, namespace={})
 
 
 def _paired_pulse_ratio(cell_library, receptor_library, U: float) -> tuple[float, np.ndarray]:
@@ -278,8 +284,7 @@ def _paired_pulse_ratio(cell_library, receptor_library, U: float) -> tuple[float
     values["aff_post.U"] = U
     values["aff_post.density"] = 2.0  # every drawn synapse transmits
     circuit.set_values(_mirrored(circuit, values))
-    assert float(circuit.synapses["pp_synapses"].U[0] if np.ndim(circuit.synapses["pp_synapses"].U[:])
-                 else circuit.synapses["pp_synapses"].U) == pytest.approx(U)
+    assert float(np.asarray(circuit.synapses["pp_synapses"].U[:])) == pytest.approx(U), "the slice mirrors U"
     circuit.network.run(100 * ms, namespace={})
     cells = circuit.slices["pp"]
     peaks = np.column_stack([cells.g_peak[:] / b2.siemens, cells.g_peak2[:] / b2.siemens])
@@ -311,7 +316,7 @@ def test_rate_readout_subset_counts_only_its_neurons():
     """rate_<pop>_<subset> of a fraction 0.3 of 10 neurons counts only neurons 0..2 over the window."""
     window = (1.0, 3.0)
     # neuron: spike times (s); spikes outside the window (0.5 s, 3.0 s) must not count
-    trains = {0: [0.5, 1.1, 1.2], 1: [2.0], 2: [2.5, 2.9, 3.0], 3: [1.5] * 1, 5: [1.1, 1.2, 1.3, 1.4], 9: [2.2, 2.8]}
+    trains = {0: [0.5, 1.1, 1.2], 1: [2.0], 2: [2.5, 2.9, 3.0], 3: [1.5], 5: [1.1, 1.2, 1.3, 1.4], 9: [2.2, 2.8]}
     i = np.concatenate([[k] * len(v) for k, v in trains.items()])
     t = np.concatenate([np.asarray(v, dtype=float) for v in trains.values()])
     view = SimpleNamespace(spikes={"pop": (i, t)}, sizes={"pop": 10}, window=window,
