@@ -36,10 +36,13 @@ def snapshot_days(results, conditions: list[str]) -> dict:
 
 
 def _trajectories(results, name: str, condition: str):
+    """Days up to the condition's snapshot and every mouse's trajectory of the stage series ``name``."""
     data = results.dataset[f"ts_stage_{name}"]
     days = np.asarray(results.dataset[data.dims[2]].values, dtype=float)
     held = results.dataset["animal"].sel(condition=condition).values >= 0
-    return days, np.asarray(data.sel(condition=condition).values, dtype=float)[held]
+    y = np.asarray(data.sel(condition=condition).values, dtype=float)[held]
+    keep = np.isfinite(y).any(axis=0)  # the common grid runs to the latest snapshot; this one may stop earlier
+    return days[keep], y[:, keep]
 
 
 def timeline_figure(results, spec: dict, stages: dict, labels: dict, title: str, stem: Path) -> list[Path]:
@@ -127,7 +130,7 @@ def _reference(ax, results, name: str, reference: str | None, band: float, stage
         return
     if stage:
         _, y = _trajectories(results, name, reference)
-        level = float(np.nanmean(y[:, -1]))
+        level = float(np.mean(y[:, -1]))  # at the reference's snapshot
     else:
         level = float(np.mean(results.values(reference, name)))
     ax.axhspan(level * (1 - band), level * (1 + band), color="#8fcf8f", alpha=0.35, lw=0, zorder=0.5)
