@@ -75,12 +75,16 @@ def run_experiment(cfg: DictConfig, outdir: Path) -> dict:
         timeline = exp.get("figure", {}).get("timeline")
         if timeline:  # arms over days (experiments with a slow stage)
             from .plotting.timeline import timeline_figure
+            from .stage import condition_stage
 
-            stages = {name: {**(exp.get("stage") or {}), **(spec.get("stage") or {})}
-                      for name, spec in exp["conditions"].items()}
-            paths["timeline"] = timeline_figure(results, timeline, stages,
-                                                {name: m.title for name, m in c["measures"].items()},
-                                                exp.get("title", exp["name"]), outdir / f"{exp['name']}_timeline")[0]
+            stages = {name: condition_stage(exp, name) for name, spec in exp["conditions"].items() if "select" not in spec}
+            try:
+                paths["timeline"] = timeline_figure(
+                    results, {"band": exp["similarity_margin"], **timeline}, stages,
+                    {name: m.title for name, m in c["measures"].items()}, exp.get("title", exp["name"]),
+                    outdir / f"{exp['name']}_timeline")[0]
+            except ValueError as exc:
+                raise ConfigError(f"{exc} (results are in {outdir})") from None
     elapsed = time.perf_counter() - started
     (outdir / "COMPLETE").write_text(f"{elapsed:.2f} s\n")  # written last: marks a finished run
     cohorts = f"{c['replicates']} replicate cohorts (seeds {c['seed']}-{c['seed'] + c['replicates'] - 1}) of " \

@@ -28,6 +28,7 @@ from .parts.opsin import UNITS as OPSIN_UNITS
 from .parts.signals import unit_of
 from .parts.units import UnitError, parse_tree, quantity
 from .predictions import BASES, KINDS
+from .stage import condition_stage
 
 TOP_LEVEL = {"cells", "receptors", "opsins", "circuit", "sim", "experiment", "seed", "n_mice", "mice", "stats", "figure",
              "replicates"}
@@ -323,10 +324,17 @@ def _check_circuit(c: dict, circuit: dict) -> None:
         if int(spec.get("pulses", 1)) not in (1, 2):
             raise ConfigError(f"{where}.pulses={spec.get('pulses')!r}: one pulse, or two (paired pulses)")
         if int(spec.get("pulses", 1)) == 2:
-            second = at + float(spec.get("interval", 0.0))
-            if not at < second < c["sim"]["duration"] or not _divides(1e-3, second):
-                raise ConfigError(f"{where}.interval={spec.get('interval')}: the second pulse must follow the first "
-                                  "before the end of the run, on a whole millisecond")
+            con = circuit["connections"][spec["connection"]]
+            kinds = [circuit["populations"][con["post"]]["receptors"][ch] for ch in con["weights"]]
+            rise = max(float(quantity(c["receptors"][k]["tau_rise"], "ms")) for k in kinds)
+            decay = max(float(quantity(c["receptors"][k]["tau_decay"], "ms")) for k in kinds)
+            interval, delay = float(spec.get("interval", 0.0)), float(con["delay"])
+            second = at + interval
+            if (not _divides(1e-3, second) or interval < delay + 5 * rise
+                    or second + delay + 5 * decay > c["sim"]["duration"]):
+                raise ConfigError(f"{where}.interval={spec.get('interval')}: the first response must peak before the "
+                                  "second pulse (interval >= delay + 5 rise times) and the second must decay before "
+                                  "the end of the run (5 decay times), on a whole millisecond")
     recorded = circuit.get("record_conductances") or []
     if not isinstance(recorded, list) or set(recorded) - set(circuit["populations"]):
         raise ConfigError(f"circuit.record_conductances={recorded!r}: must be a list of populations "
@@ -366,7 +374,7 @@ def _check_experiment(c: dict, exp: dict, circuit: dict, module) -> None:
                                   f"{circuit['name']!r} has none")
             if hasattr(module, "check_stage") and (stage or spec.get("stage")):
                 try:
-                    module.check_stage({**(stage or {}), **(spec.get("stage") or {})})
+                    module.check_stage(circuit, condition_stage(exp, name))
                 except (ValueError, TypeError) as exc:
                     raise ConfigError(f"experiment.conditions.{name}.{str(exc).splitlines()[0]}") from None
         seen.append(name)
@@ -414,7 +422,7 @@ def _check_experiment(c: dict, exp: dict, circuit: dict, module) -> None:
                 raise ConfigError(f"prediction {pid}: condition {cond!r} is not one of {', '.join(conditions)}")
 
 
-TIMELINE_KEYS = {"arms", "stage", "network", "control", "reference", "band"}
+TIMELINE_KEYS = {"arms", "stage", "network", "control", "reference", "band", "shade"}
 
 
 def _check_timeline(spec, conditions: dict, measures: dict) -> None:

@@ -31,6 +31,7 @@ from .parts.network import check_bounds
 from .readouts.activity import binned_rates, rates
 from .results import Results
 from .simulate import RunSpec
+from .stage import condition_stage
 
 _BRIAN_SEED, _JITTER, _MANIPULATION, _STAGE, _NOISE = 0, 1, 2, 3, 4
 ANALYSED = ""  # the window from the end of the transient to the end of the run: measures without a suffix
@@ -83,7 +84,7 @@ def plan(cfg: dict, parameters: dict, windows: dict) -> list[RunSpec]:
         for condition, spec in simulated.items():
             stream = _stream(cfg, condition, k)
             steps = list(exp["protocol"]) + list(spec["steps"])
-            stage_spec = {**(exp.get("stage") or {}), **(spec.get("stage") or {})}
+            stage_spec = condition_stage(exp, condition)
             for mouse in range(n_mice):
                 seq = lambda purpose: np.random.SeedSequence([int(cfg["seed"]), stream, mouse, purpose])  # noqa: E731
                 values = {}

@@ -210,10 +210,14 @@ def build_key(cfg: dict) -> str:
             return [strip(v) for v in node]
         return node
 
-    keys = ("name", "mg", "populations", "connections", "record_conductances", "signals", "slices",
+    keys = ("name", "mg", "populations", "connections", "record_conductances", "signals", "slices", "afferents",
             *getattr(circuit_module(cfg["circuit"]["name"]), "STRUCTURAL_KEYS", ()))
     circuit = {k: v for k, v in cfg["circuit"].items() if k in keys}
     circuit = strip(circuit)
+    for con in (circuit.get("connections") or {}).values():  # run parameters: a release fraction, a fibre rate
+        (con.get("stp") or {}).pop("U", None)
+    for fibres in (circuit.get("afferents") or {}).values():
+        fibres.pop("rate", None)
     sim = {k: cfg["sim"][k] for k in ("dt", "duration", "transient", "scale")}
     payload = json.dumps({"circuit": circuit, "cells": cfg["cells"], "receptors": cfg["receptors"],
                           "opsins": cfg.get("opsins") or {}, "sim": sim,

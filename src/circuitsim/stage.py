@@ -17,6 +17,13 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 
+def condition_stage(experiment: dict, condition: str) -> dict:
+    """A condition's stage spec: ``experiment.stage`` updated by the condition's ``stage`` (a key set to null there
+    removes it, e.g. ``isolation: null`` for a group-housed arm)."""
+    spec = {**(experiment.get("stage") or {}), **(experiment["conditions"][condition].get("stage") or {})}
+    return {k: v for k, v in spec.items() if v is not None}
+
+
 @dataclass
 class StageOutput:
     measures: dict = field(default_factory=dict)  # name -> float, at the snapshot

@@ -13,9 +13,10 @@ A circuit module provides:
   ``ValueError`` with one line);
 * ``epochs(circuit_cfg, sim) -> {name: (start, stop)}``: windows (s) its build compiles in (a stimulus schedule);
   readouts and predictions can use them like the experiment's epochs;
-* ``stage(circuit_cfg, spec, values, ctx) -> StageOutput``, ``STAGE_MEASURES`` and ``STAGE_UNITS``: a slow model
-  run before the network (:mod:`circuitsim.stage`), the measures it returns and the units of its spec's keys;
-  ``check_stage(spec)``: its check of each condition's stage spec, before the build (raise ``ValueError``, one line).
+* ``stage(circuit_cfg, spec, values, ctx) -> StageOutput``, ``STAGE_MEASURES`` (``{name: (unit, label)}``) and
+  ``STAGE_UNITS``: a slow model run before the network (:mod:`circuitsim.stage`), the measures it returns and the
+  units of its spec's keys; ``check_stage(circuit_cfg, spec)``: its check of each condition's stage spec (units
+  parsed), before the build (raise ``ValueError``, one line).
 """
 
 from __future__ import annotations

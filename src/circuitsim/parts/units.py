@@ -16,7 +16,8 @@ _NUMBER_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([
 
 _UNITS = {k: v for k, v in vars(brian2.units.allunits).items() if isinstance(v, brian2.Unit)}
 _UNITS.update({k: v for k, v in vars(brian2.units).items() if isinstance(v, brian2.Unit)})
-_UNITS.update({"s": brian2.second, "min": 60 * brian2.second, "day": 86400 * brian2.second, "mW": brian2.mwatt,
+DAY = 86400.0  # seconds in the unit "day" (slow stages count in days)
+_UNITS.update({"s": brian2.second, "min": 60 * brian2.second, "day": DAY * brian2.second, "mW": brian2.mwatt,
                "W": brian2.watt})
 
 

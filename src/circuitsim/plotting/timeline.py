@@ -4,8 +4,10 @@ An arm is a list of conditions holding the same mice at different snapshot days 
 the stage's trajectories (``stage``: one thin line per mouse from the arm's latest snapshot, the mean thick) and
 network measures (``network``: each mouse's value at each snapshot day, joined per mouse, mean +/- SD). Every
 panel shows the reference condition's mean (dashed) and a +/- ``band`` around it (green: the "normal" range), and
-shades the arm's schedule (isolation grey, treatment blue) (from its latest condition's stage spec, in days). A last column (``control``) overlays every
-arm's mean of a control region's trajectories or measures.
+shades the windows of the arm's schedule named in ``shade`` ({stage key: colour}; from the arm's latest condition's
+stage spec: every snapshot of an arm is assumed to follow that schedule up to its day). Mice are joined across
+snapshots only when the conditions hold the same animals. A last column (``control``) overlays every arm's mean of
+a control region's trajectories or measures.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-DAY = 86400.0
+from ..parts.units import DAY  # noqa: E402
+
 
 
 def snapshot_days(results, conditions: list[str]) -> dict:
@@ -37,6 +40,9 @@ def snapshot_days(results, conditions: list[str]) -> dict:
 
 def _trajectories(results, name: str, condition: str):
     """Days up to the condition's snapshot and every mouse's trajectory of the stage series ``name``."""
+    if f"ts_stage_{name}" not in results.dataset:
+        raise ValueError(f"experiment.figure.timeline: {name!r} is not a stage trajectory of this run "
+                         f"(have: {', '.join(s[6:] for s in results.series if s.startswith('stage_'))})")
     data = results.dataset[f"ts_stage_{name}"]
     days = np.asarray(results.dataset[data.dims[2]].values, dtype=float)
     held = results.dataset["animal"].sel(condition=condition).values >= 0
@@ -49,7 +55,8 @@ def timeline_figure(results, spec: dict, stages: dict, labels: dict, title: str,
     """Draw ``stem``.png/.svg. ``spec``: {arms, stage, network, control, reference, band}; ``stages``: each
     condition's stage spec ({intervention: [start, stop] in s, ...}) for shading the schedules."""
     arms, rows = spec["arms"], list(spec.get("stage", [])) + list(spec.get("network", []))
-    control, reference, band = list(spec.get("control", [])), spec.get("reference"), float(spec.get("band", 0.1))
+    control, reference, band = list(spec.get("control", [])), spec.get("reference"), float(spec["band"])
+    shade = dict(spec.get("shade") or {})
     stage_names = set(spec.get("stage", [])) | {c for c in control if f"stage_{c}" in results.series}
     conditions = [c for conds in arms.values() for c in conds] + ([reference] if reference else [])
     day_of = snapshot_days(results, list(dict.fromkeys(conditions)))
@@ -58,14 +65,13 @@ def timeline_figure(results, spec: dict, stages: dict, labels: dict, title: str,
     n_cols = len(arms) + bool(control)
     fig, axes = plt.subplots(len(rows), n_cols, figsize=(2.3 * n_cols, 1.9 * len(rows) + 0.6), squeeze=False,
                              sharex=True)
-    end = max(day_of.values())
     for j, (arm, conds) in enumerate(arms.items()):
         colour = colours[j % len(colours)]
         last = max(conds, key=lambda c: day_of[c])
         for i, name in enumerate(rows):
             ax = axes[i, j]
-            _schedule(ax, stages.get(last, {}), day_of[last])
-            _reference(ax, results, name, reference, band, name in stage_names, end)
+            _schedule(ax, stages.get(last, {}), day_of[last], shade)
+            _reference(ax, results, name, reference, band, name in stage_names)
             if name in stage_names:
                 days, y = _trajectories(results, name, last)
                 ax.plot(days, y.T, color=colour, lw=0.4, alpha=0.35)
@@ -73,7 +79,9 @@ def timeline_figure(results, spec: dict, stages: dict, labels: dict, title: str,
             else:
                 xs = np.array([day_of[c] for c in conds])
                 ys = np.array([results.values(c, name) for c in conds])  # (snapshots, mice): the same mice
-                ax.plot(xs, ys, color=colour, lw=0.4, alpha=0.35, marker="o", ms=1.5)
+                same = all(results.same_animals(conds[0], c) for c in conds[1:])
+                ax.plot(xs, ys if same else np.full_like(ys, np.nan), color=colour, lw=0.4, alpha=0.35)
+                ax.plot(np.repeat(xs, ys.shape[1]), ys.ravel(), ls="none", color=colour, alpha=0.5, marker="o", ms=1.5)
                 ax.errorbar(xs, ys.mean(axis=1), yerr=ys.std(axis=1, ddof=1), color="k", lw=1, ms=3, marker="o",
                             capsize=2)
             if i == 0:
@@ -115,16 +123,16 @@ def timeline_figure(results, spec: dict, stages: dict, labels: dict, title: str,
     return paths
 
 
-def _schedule(ax, stage: dict, until: float) -> None:
-    """Shade the isolation window grey and any treatment window light blue, up to the arm's last snapshot."""
-    for key, window in stage.items():
-        if key == "day" or not window:
-            continue
-        start, stop = float(window[0]) / DAY, min(float(window[1]) / DAY, until)
-        ax.axvspan(start, stop, color="0.9" if key == "isolation" else "#bcd7f0", alpha=0.6, lw=0, zorder=0)
+def _schedule(ax, stage: dict, until: float, shade: dict) -> None:
+    """Shade the schedule's windows named in ``shade`` in their colours, up to the arm's last snapshot."""
+    for key, colour in shade.items():
+        window = stage.get(key)
+        if window:
+            start, stop = float(window[0]) / DAY, min(float(window[1]) / DAY, until)
+            ax.axvspan(start, stop, color=colour, alpha=0.6, lw=0, zorder=0)
 
 
-def _reference(ax, results, name: str, reference: str | None, band: float, stage: bool, end: float) -> None:
+def _reference(ax, results, name: str, reference: str | None, band: float, stage: bool) -> None:
     """The reference condition's mean (dashed) with the +/- band around it."""
     if not reference:
         return

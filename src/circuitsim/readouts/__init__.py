@@ -87,7 +87,7 @@ def catalogue(circuit_cfg: dict, epochs: list[str], extra: dict | None = None) -
     Checks every instance on the way (its own ``check``, given the windows and the measures earlier instances
     produce for one window: what its ``View`` will hold); raises ValueError with one line.
     """
-    out = dict(extra or {})
+    out = {k: v if isinstance(v, Measure) else Measure(*v) for k, v in (extra or {}).items()}  # (unit, label)
     earlier: dict[str, bool] = {}  # measure -> produced per epoch too
     for name, readout, spec in instances(circuit_cfg):
         if readout.check is not None:

@@ -14,12 +14,11 @@ import brian2 as b2
 
 from circuitsim.parts.groups import make_group
 from circuitsim.parts.network import Circuit, RunParameter, assemble
-from circuitsim.readouts import Measure
 from circuitsim.stage import StageOutput, integrate
 
 STRUCTURAL_KEYS = ("slow",)
 UNITS = {"slow.dt": "ms", "slow.tau": "ms", "stage.amp_per_level": "pA"}
-STAGE_MEASURES = {"toy_level": Measure("1", "slow level L at the snapshot")}
+STAGE_MEASURES = {"toy_level": ("1", "slow level L at the snapshot")}
 
 
 def build(circuit_cfg: dict, library: dict, sim: dict) -> Circuit:

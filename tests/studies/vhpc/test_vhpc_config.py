@@ -35,13 +35,19 @@ def _stage(c: dict, condition: str, seed: int = 0):
     return changed, values, out
 
 
-def test_the_stage_writes_only_pyramidal_synapses():
-    """BRIEF §3 prediction 10 (construction): isolation changes release and synapse number of the synapses onto
-    pyramidal cells (CA3/EC and recurrent), nothing of the interneurons, and nothing dorsal."""
-    c = prepared("isolation_iron")
-    changed, values, out = _stage(c, "iso_d28")
+@pytest.mark.parametrize("name", EXPERIMENTS)
+def test_the_stage_writes_only_pyramidal_synapses(name):
+    """BRIEF §3 prediction 10 (construction): in every condition the stage changes only release and synapse number of
+    the synapses onto pyramidal cells (CA3/EC and recurrent), nothing of the interneurons; isolation changes only the
+    ventral ones (intranasal treatments reach the dorsal layer too)."""
+    c = prepared(name)
+    pyramidal = {f"{con}.{v}" for con in ("aff_vca1", "pn_pn_v", "aff_dca1", "pn_pn_d") for v in ("U", "density")}
+    for condition in c["experiment"]["conditions"]:
+        changed, _, _ = _stage(c, condition)
+        assert changed <= pyramidal, (condition, changed - pyramidal)
+        assert all(c["circuit"]["connections"][k.split(".")[0]]["post"].endswith("_pn") for k in changed)
+    changed, values, out = _stage(prepared("isolation_iron"), "iso_d28")
     assert changed == {"aff_vca1.U", "aff_vca1.density", "pn_pn_v.U", "pn_pn_v.density"}
-    assert all(c["circuit"]["connections"][k.split(".")[0]]["post"] == "vca1_pn" for k in changed)
     assert values["aff_vca1.U"] == pytest.approx(out.measures["release_v"])
     assert values["aff_vca1.density"] == pytest.approx(out.measures["spines_v"])
     assert out.measures["iron_d"] == pytest.approx(1.0)
@@ -72,6 +78,14 @@ def test_snapshot_days_of_one_arm_share_the_trajectory():
     ("circuit.connections.pn_pn_v.stp.tau_fac=-5 ms", "circuit.connections.pn_pn_v.stp.tau_fac"),
     ("circuit.readouts.sepsc_v.counter=nosuch", "circuit.readouts.sepsc_v"),
     ("experiment.stage.isolation=[0, 28]", "isolation"),
+    ("experiment.conditions.dfo.stage.dfo=28 day", "experiment.conditions.dfo.stage.dfo"),
+    ("experiment.conditions.dfo.stage.day=42 s", "experiment.conditions.dfo.stage.day"),
+    ("circuit.molecular.eta=1.2", "circuit.molecular"),
+    ("circuit.molecular.tau_T=0.1 day", "circuit.molecular"),
+    ("+circuit.molecular.tau_t=7 day", "circuit.molecular"),
+    ("circuit.slices.ppr_v.interval=148 ms", "circuit.slices.ppr_v.interval"),
+    ("circuit.connections.pn_pn_v.stp.U=0.3", "circuit.connections"),
+    ("experiment.figure.timeline.stage=[nosuch]", "experiment.figure.timeline.stage"),
     ("circuit.populations.vca1_pn.subsets.lha.fraction=1.5", "circuit.populations.vca1_pn.subsets.lha.fraction"),
 ])
 def test_bad_values_are_refused(override, key):
@@ -81,7 +95,7 @@ def test_bad_values_are_refused(override, key):
 
 
 def test_bad_stage_from_the_command_line_is_one_line(tmp_path):
-    """A treatment window that ends before it starts is refused when the mice are planned, before any run."""
+    """A treatment window that ends before it starts is refused by the config check, before the build."""
     proc = run_cli("experiment=iron_necessity", "experiment.conditions.ru486.stage.ru486=[28 day, 0 day]",
                    f"hydra.run.dir={tmp_path}")
     assert proc.returncode != 0
