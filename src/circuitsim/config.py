@@ -27,10 +27,11 @@ from .parts.neurons import CELL_UNITS
 from .parts.opsin import UNITS as OPSIN_UNITS
 from .parts.signals import unit_of
 from .parts.units import UnitError, parse_tree, quantity
+from .readouts.bold import UNITS as BOLD_UNITS
 from .predictions import BASES, KINDS
 from .stage import condition_stage
 
-TOP_LEVEL = {"cells", "receptors", "opsins", "circuit", "sim", "experiment", "seed", "n_mice", "mice", "stats", "figure",
+TOP_LEVEL = {"cells", "receptors", "opsins", "hemodynamics", "circuit", "sim", "experiment", "seed", "n_mice", "mice", "stats", "figure",
              "replicates"}
 SECTION_KEYS = {
     "sim": {"device", "dt", "duration", "transient", "scale", "n_jobs", "build_cache", "max_rate", "rate_bin"},
@@ -48,6 +49,7 @@ UNITS = {
     **{f"cells.*.{k}": unit for k, unit in CELL_UNITS.items()},
     "receptors.*.tau_rise": "ms", "receptors.*.tau_decay": "ms", "receptors.*.E_rev": "mV",
     **{f"opsins.*.{k}": unit for k, unit in {**OPSIN_UNITS, **FIBER_UNITS}.items()},
+    **{f"hemodynamics.*.{k}": unit for k, unit in BOLD_UNITS.items()},
     "circuit.mg": "mM",
     "circuit.populations.*.background.rate": "Hz",
     "circuit.populations.*.background.weights.*": "nS",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from . import activity, behaviour, memory, synaptic
+from . import activity, behaviour, bold, memory, synaptic
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,9 @@ REGISTRY: dict[str, Readout] = {
     "locking": Readout(activity.locking_measures, activity.locking_readout, per_epoch=True, units={"frequency": "Hz"},
                        check=activity.locking_check),
     "trace": Readout(activity.trace_measures, activity.trace_readout, per_epoch=True, check=activity.trace_check),
+    "bold": Readout(bold.bold_measures, bold.bold_readout, per_epoch=True,
+                    units={"reference": "Hz", "dt": "ms", **{f"model.{k}": u for k, u in bold.UNITS.items()}},
+                    check=bold.bold_check),
     "pattern_separation": Readout(memory.separation_measures, memory.separation_readout, check=memory.separation_check),
 }
 

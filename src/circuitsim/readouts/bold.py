@@ -1,0 +1,103 @@
+"""BOLD signal as an observation model: the Balloon-Windkessel model (Buxton, Wong & Frank 1998; Friston et al. 2000)
+driven by a flow-inducing input, read out with the classic (Friston et al. 2003) or the revised (Stephan et al. 2007)
+coefficients. It takes activity in and never changes a circuit; any circuit can use it.
+
+    ds/dt = u(t) - s/tau_s - (f - 1)/tau_f                 vasodilatory signal
+    df/dt = s                                             inflow
+    tau_0 dv/dt = f - v**(1/alpha)                        venous volume
+    tau_0 dq/dt = f*(1 - (1 - E0)**(1/f))/E0 - v**(1/alpha)*q/v     deoxyhaemoglobin
+    BOLD (%) = V0*(k1*(1 - q) + k2*(1 - q/v) + k3*(1 - v))
+
+    classic:  k1 = 7 E0,            k2 = 2,                  k3 = 2 E0 - 0.2
+    revised:  k1 = 4.3 nu0 E0 TE,   k2 = epsilon r0 E0 TE,   k3 = 1 - epsilon
+
+Parameter sets live in ``configs/hemodynamics/library.yaml``. A time scale ``time_scale`` (mouse haemodynamics
+are faster, BRIEF §2: 2-2.5) divides tau_s, tau_f and tau_0. Integrated with Heun's method at the input's step from
+rest (s = 0, f = v = q = 1), the input held over each step as TVB's ``BalloonModel`` does.
+
+Readout ``bold`` (config: ``{type: bold, population: bla_pn, reference: 2 Hz, gain: 1, model:
+${hemodynamics.friston2003}, time_scale: 2.2, dt: 10 ms}``): the population rate in bins of ``dt`` drives
+``u = gain*(r/reference - 1)`` from the end of the transient on (0 before, so the vessel starts at rest); measures
+``<name>`` (mean BOLD over the window, %) and ``<name>_peak`` (its largest value in the window, %).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+MODEL_KEYS = {"classic": {"tau_s", "tau_f", "tau_0", "alpha", "E0", "V0"},
+              "revised": {"tau_s", "tau_f", "tau_0", "alpha", "E0", "V0", "TE", "epsilon", "nu0", "r0"}}
+UNITS = {"tau_s": "second", "tau_f": "second", "tau_0": "second", "alpha": "1", "E0": "1", "V0": "1", "TE": "second",
+         "epsilon": "1", "nu0": "Hz", "r0": "Hz"}
+
+
+def coefficients(model: dict) -> tuple[float, float, float]:
+    """(k1, k2, k3) of the model's output equation."""
+    E0 = float(model["E0"])
+    if model["output"] == "classic":
+        return 7.0 * E0, 2.0, 2.0 * E0 - 0.2
+    TE, eps = float(model["TE"]), float(model["epsilon"])
+    return 4.3 * float(model["nu0"]) * E0 * TE, eps * float(model["r0"]) * E0 * TE, 1.0 - eps
+
+
+def balloon(u, dt: float, model: dict, time_scale: float = 1.0) -> dict:
+    """Integrate the model for input samples ``u`` (one per step of ``dt`` s); returns s, f, v, q and bold (%), one
+    value per sample (the state after that sample's step; the first sample is the rest state)."""
+    u = np.asarray(u, dtype=float)
+    tau_s, tau_f, tau_0 = (float(model[k]) / time_scale for k in ("tau_s", "tau_f", "tau_0"))
+    alpha, E0 = float(model["alpha"]), float(model["E0"])
+
+    def rhs(x, drive):
+        s, f, v, q = x
+        return np.array([drive - s / tau_s - (f - 1.0) / tau_f, s, (f - v ** (1 / alpha)) / tau_0,
+                         (f * (1.0 - (1.0 - E0) ** (1.0 / f)) / E0 - v ** (1 / alpha) * q / v) / tau_0])
+
+    out = np.empty((len(u), 4))
+    x = np.array([0.0, 1.0, 1.0, 1.0])
+    out[0] = x
+    for k in range(1, len(u)):
+        d1 = rhs(x, u[k])
+        d2 = rhs(x + dt * d1, u[k])
+        x = x + 0.5 * dt * (d1 + d2)
+        out[k] = x
+    s, f, v, q = out.T
+    k1, k2, k3 = coefficients(model)
+    bold = float(model["V0"]) * (k1 * (1 - q) + k2 * (1 - q / v) + k3 * (1 - v))
+    return {"s": s, "f": f, "v": v, "q": q, "bold": bold}
+
+
+def bold_measures(spec: dict, circuit: dict) -> dict:
+    from . import Measure
+    label = spec.get("label", f"BOLD ({circuit['populations'][spec['population']].get('label', spec['population'])})")
+    return {spec["_name"]: Measure("%", label), f"{spec['_name']}_peak": Measure("%", f"{label}, peak")}
+
+
+def bold_check(spec: dict, circuit: dict, windows: list, earlier: dict) -> None:
+    where = f"circuit.readouts.{spec['_name']}"
+    if spec.get("population") not in circuit["populations"]:
+        raise ValueError(f"{where}.population={spec.get('population')!r} is not a population")
+    model = spec.get("model") or {}
+    if model.get("output") not in MODEL_KEYS or not MODEL_KEYS[model["output"]] <= set(model):
+        raise ValueError(f"{where}.model: a hemodynamics set (configs/hemodynamics) with output classic or revised "
+                         "and its parameters")
+    for key in ("reference", "time_scale", "dt"):
+        if key in spec and not float(spec[key]) > 0:
+            raise ValueError(f"{where}.{key} must be > 0")
+
+
+def bold_readout(spec: dict, view) -> dict:
+    """The BOLD time course of one run from its population rate, summarised over the view's window."""
+    dt = float(spec.get("dt", 0.01))
+    p = spec["population"]
+    start = min(w[0] for w in view.epochs.values())  # the end of the transient: the analysed window's start
+    stop = max(w[1] for w in view.epochs.values())
+    edges = np.arange(0.0, stop + dt / 2, dt)
+    _, t = view.spikes[p]
+    rate = np.histogram(t, edges)[0] / (view.sizes[p] * dt)
+    centres = edges[:-1] + dt / 2
+    u = np.where(centres >= start, float(spec.get("gain", 1.0)) * (rate / float(spec["reference"]) - 1.0), 0.0)
+    bold = balloon(u, dt, spec["model"], float(spec.get("time_scale", 1.0)))["bold"]
+    a, b = view.window
+    inside = (centres >= a) & (centres < b)
+    name = spec["_name"]
+    return {name: float(np.mean(bold[inside])), f"{name}_peak": float(np.max(bold[inside]))}
