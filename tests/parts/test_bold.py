@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from circuitsim.readouts.bold import balloon, bold_readout
+from circuitsim.readouts.bold import balloon, bold_readout, windkessel
 
 from conftest import load_yaml, parsed
 
@@ -90,3 +90,15 @@ def test_readout_is_flat_at_the_reference_rate_and_rises_above_it():
     # Poisson fluctuations of the binned rate (~50% per 10-ms bin here) leave a small positive bias through the
     # model's nonlinearity (0.11% against 1.34% for the doubled rate)
     assert abs(flat["bold"]) < 0.15 * raised["bold"]
+
+
+def test_flow_driven_balloon_matches_the_full_model():
+    """A circuit that simulates its own inflow hands it over: the venous balloon driven by the full model's f gives
+    the full model's BOLD (to the integration error of holding f over each 1-ms step)."""
+    t, u = _boxcar(0.001, 20.0, 1.0, 3.0, 0.1)
+    full = balloon(u, 0.001, STEPHAN, 2.2)
+    part = windkessel(full["f"], 0.001, STEPHAN, 2.2)
+    assert np.max(np.abs(part["bold"] - full["bold"])) < 0.01 * np.max(np.abs(full["bold"]))
+    view = SimpleNamespace(traces={"vessel.f": (t, full["f"])}, window=(0.5, 20.0), epochs={"": (0.5, 20.0)})
+    out = bold_readout({"_name": "bold", "flow": "vessel.f", "model": STEPHAN, "time_scale": 2.2}, view)
+    assert out["bold_peak"] == pytest.approx(full["bold"][t >= 0.5].max(), rel=0.01)

@@ -17,8 +17,11 @@ rest (s = 0, f = v = q = 1), the input held over each step as TVB's ``BalloonMod
 
 Readout ``bold`` (config: ``{type: bold, population: bla_pn, reference: 2 Hz, gain: 1, model:
 ${hemodynamics.friston2003}, time_scale: 2.2, dt: 10 ms}``): the population rate in bins of ``dt`` drives
-``u = gain*(r/reference - 1)`` from the end of the transient on (0 before, so the vessel starts at rest); measures
-``<name>`` (mean BOLD over the window, %) and ``<name>_peak`` (its largest value in the window, %).
+``u = gain*(r/reference - 1)`` from the end of the transient on (0 before, so the vessel starts at rest). A circuit
+that simulates its own blood flow (a vessel group whose inflow ``f`` feeds back on neurons) gives ``flow:
+<group>.<variable>`` instead: that recorded trace is the inflow, and only the venous balloon (v, q) is integrated
+(:func:`windkessel`). Measures ``<name>`` (mean BOLD over the window, %) and ``<name>_peak`` (its largest value in the
+window, %).
 """
 
 from __future__ import annotations
@@ -66,16 +69,42 @@ def balloon(u, dt: float, model: dict, time_scale: float = 1.0) -> dict:
     return {"s": s, "f": f, "v": v, "q": q, "bold": bold}
 
 
+def windkessel(f, dt: float, model: dict, time_scale: float = 1.0) -> dict:
+    """The venous balloon driven by an inflow time course ``f`` (one sample per step of ``dt`` s, 1 = rest): v, q and
+    bold (%), integrated like :func:`balloon` (Heun, the inflow held at its sample over each step)."""
+    f = np.asarray(f, dtype=float)
+    tau_0 = float(model["tau_0"]) / time_scale
+    alpha, E0 = float(model["alpha"]), float(model["E0"])
+
+    def rhs(v, q, flow):
+        return ((flow - v ** (1 / alpha)) / tau_0,
+                (flow * (1.0 - (1.0 - E0) ** (1.0 / flow)) / E0 - v ** (1 / alpha) * q / v) / tau_0)
+
+    v, q = np.ones(len(f)), np.ones(len(f))
+    for k in range(1, len(f)):
+        dv1, dq1 = rhs(v[k - 1], q[k - 1], f[k])
+        dv2, dq2 = rhs(v[k - 1] + dt * dv1, q[k - 1] + dt * dq1, f[k])
+        v[k], q[k] = v[k - 1] + 0.5 * dt * (dv1 + dv2), q[k - 1] + 0.5 * dt * (dq1 + dq2)
+    k1, k2, k3 = coefficients(model)
+    return {"v": v, "q": q, "bold": float(model["V0"]) * (k1 * (1 - q) + k2 * (1 - q / v) + k3 * (1 - v))}
+
+
 def bold_measures(spec: dict, circuit: dict) -> dict:
     from . import Measure
-    label = spec.get("label", f"BOLD ({circuit['populations'][spec['population']].get('label', spec['population'])})")
+    source = spec.get("flow") or circuit["populations"][spec["population"]].get("label", spec["population"])
+    label = spec.get("label", f"BOLD ({source})")
     return {spec["_name"]: Measure("%", label), f"{spec['_name']}_peak": Measure("%", f"{label}, peak")}
 
 
 def bold_check(spec: dict, circuit: dict, windows: list, earlier: dict) -> None:
     where = f"circuit.readouts.{spec['_name']}"
-    if spec.get("population") not in circuit["populations"]:
+    if ("flow" in spec) == ("population" in spec):
+        raise ValueError(f"{where}: give either population (a rate drives the vessel) or flow (a recorded inflow "
+                         "trace <group>.<variable>)")
+    if "population" in spec and spec["population"] not in circuit["populations"]:
         raise ValueError(f"{where}.population={spec.get('population')!r} is not a population")
+    if "flow" in spec and (not isinstance(spec["flow"], str) or spec["flow"].count(".") != 1):
+        raise ValueError(f"{where}.flow={spec['flow']!r}: name a recorded trace as <group>.<variable>")
     model = spec.get("model") or {}
     if model.get("output") not in MODEL_KEYS or not MODEL_KEYS[model["output"]] <= set(model):
         raise ValueError(f"{where}.model: a hemodynamics set (configs/hemodynamics) with output classic or revised "
@@ -86,17 +115,26 @@ def bold_check(spec: dict, circuit: dict, windows: list, earlier: dict) -> None:
 
 
 def bold_readout(spec: dict, view) -> dict:
-    """The BOLD time course of one run from its population rate, summarised over the view's window."""
-    dt = float(spec.get("dt", 0.01))
-    p = spec["population"]
-    start = min(w[0] for w in view.epochs.values())  # the end of the transient: the analysed window's start
-    stop = max(w[1] for w in view.epochs.values())
-    edges = np.arange(0.0, stop + dt / 2, dt)
-    _, t = view.spikes[p]
-    rate = np.histogram(t, edges)[0] / (view.sizes[p] * dt)
-    centres = edges[:-1] + dt / 2
-    u = np.where(centres >= start, float(spec.get("gain", 1.0)) * (rate / float(spec["reference"]) - 1.0), 0.0)
-    bold = balloon(u, dt, spec["model"], float(spec.get("time_scale", 1.0)))["bold"]
+    """The BOLD time course of one run from its population rate or its recorded inflow, summarised over the view's
+    window."""
+    scale = float(spec.get("time_scale", 1.0))
+    if "flow" in spec:
+        if spec["flow"] not in view.traces:
+            raise ValueError(f"readout {spec['_name']}: the circuit records no trace {spec['flow']!r} "
+                             f"(recorded: {', '.join(view.traces) or 'none'})")
+        centres, f = (np.asarray(x, dtype=float) for x in view.traces[spec["flow"]])
+        bold = windkessel(f, float(centres[1] - centres[0]), spec["model"], scale)["bold"]
+    else:
+        dt = float(spec.get("dt", 0.01))
+        p = spec["population"]
+        start = min(w[0] for w in view.epochs.values())  # the end of the transient: the analysed window's start
+        stop = max(w[1] for w in view.epochs.values())
+        edges = np.arange(0.0, stop + dt / 2, dt)
+        _, t = view.spikes[p]
+        rate = np.histogram(t, edges)[0] / (view.sizes[p] * dt)
+        centres = edges[:-1] + dt / 2
+        u = np.where(centres >= start, float(spec.get("gain", 1.0)) * (rate / float(spec["reference"]) - 1.0), 0.0)
+        bold = balloon(u, dt, spec["model"], scale)["bold"]
     a, b = view.window
     inside = (centres >= a) & (centres < b)
     name = spec["_name"]
