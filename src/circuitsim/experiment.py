@@ -150,13 +150,15 @@ def check_activity(spec: RunSpec, out, cfg: dict) -> None:
 def measure(cfg: dict, spec: RunSpec, out, facts, windows: dict) -> dict:
     """Every readout of the circuit config for one run (per epoch where a readout is), and its time series."""
     circuit = cfg["circuit"]
-    m = {}
+    m, kept = {}, {}
     for epoch, window in windows.items():
         view = readouts.View(out.spikes, out.sizes, window, out.conductances, facts.reversal, spec.values, circuit,
                              windows, {}, out.slices, out.traces, out.counts)
         for _, readout, rspec in readouts.instances(circuit):
             if epoch == ANALYSED or readout.per_epoch:
                 view.measures.update(readout.compute(rspec, view))
+            if epoch == ANALYSED and readout.series is not None:
+                kept.update(readout.series(rspec, view))
         m.update(view.measures if epoch == ANALYSED else {f"{k}@{epoch}": v for k, v in view.measures.items()})
     m.update(spec.stage.get("measures", {}))
     t, binned = binned_rates(out.spikes, out.sizes, cfg["sim"]["duration"], cfg["sim"]["rate_bin"])
@@ -164,6 +166,7 @@ def measure(cfg: dict, spec: RunSpec, out, facts, windows: dict) -> dict:
     series.update({f"{name.replace('.', '_')}": (f"time_{name.split('.')[0]}", tt, y)
                    for name, (tt, y) in out.traces.items()})
     series.update({f"stage_{name}": ("day", d, y) for name, (d, y) in spec.stage.get("series", {}).items()})
+    series.update({name: (f"time_{name}", t, y) for name, (t, y) in kept.items()})
     m["_series"] = series
     return m
 

@@ -71,6 +71,20 @@ def test_stage_sets_the_snapshot(standalone):
     assert np.all(np.isnan(early[days > 1.0])), "an earlier snapshot's trajectory ends at its day"
 
 
+def test_a_readout_keeps_its_time_course(standalone):
+    """The BOLD readout's time course is stored per run (ts_bold over time_bold, from the start of the run), and its
+    measures are that course's mean and peak over the analysed window (0.1-0.6 s)."""
+    results, _ = standalone
+    assert "bold" in results.series
+    times = results.dataset["time_bold"].values
+    inside = (times >= 0.1) & (times < 0.6)
+    for condition in ("off", "steady"):
+        course = results.dataset["ts_bold"].sel(condition=condition).values  # (mice, times)
+        assert np.all(np.isfinite(course))
+        np.testing.assert_allclose(results.values(condition, "bold"), course[:, inside].mean(axis=1), rtol=1e-9)
+        np.testing.assert_allclose(results.values(condition, "bold_peak"), course[:, inside].max(axis=1), rtol=1e-9)
+
+
 def test_each_run_sees_its_own_time_course(standalone):
     results, _ = standalone
     for condition in results.conditions:  # nothing before the protocol's window

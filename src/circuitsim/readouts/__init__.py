@@ -4,7 +4,8 @@ They never change a circuit. A circuit config lists its readouts by instance nam
 behaviour, drive: rate_<population>, ...}}``; ``type`` defaults to the instance name). Each :class:`Readout` declares the
 measures an instance produces, with unit and label (figures and tables take them from here), the units of its
 config keys, and whether it is taken per epoch: then ``<measure>@<epoch>`` exists for every epoch of the protocol
-besides ``<measure>`` over the whole analysed window.
+besides ``<measure>`` over the whole analysed window. A readout may also keep time courses (``series``, e.g. the BOLD
+signal): the results store them as ``ts_<name>`` over ``time_<name>``, like the binned rates.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class Readout:
     per_epoch: bool = False
     units: dict = field(default_factory=dict)  # units of the spec's keys
     check: Callable | None = None  # (spec, circuit_cfg, windows, earlier) -> None; raises ValueError (one line)
+    series: Callable | None = None  # (spec, view) -> {name: (times, values)}: time courses kept with the run
 
 
 @dataclass
@@ -69,7 +71,7 @@ REGISTRY: dict[str, Readout] = {
     "trace": Readout(activity.trace_measures, activity.trace_readout, per_epoch=True, check=activity.trace_check),
     "bold": Readout(bold.bold_measures, bold.bold_readout, per_epoch=True,
                     units={"reference": "Hz", "dt": "ms", **{f"model.{k}": u for k, u in bold.UNITS.items()}},
-                    check=bold.bold_check),
+                    check=bold.bold_check, series=bold.bold_series),
     "pattern_separation": Readout(memory.separation_measures, memory.separation_readout, check=memory.separation_check),
 }
 

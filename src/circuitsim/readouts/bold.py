@@ -114,28 +114,31 @@ def bold_check(spec: dict, circuit: dict, windows: list, earlier: dict) -> None:
             raise ValueError(f"{where}.{key} must be > 0")
 
 
-def bold_readout(spec: dict, view) -> dict:
-    """The BOLD time course of one run from its population rate or its recorded inflow, summarised over the view's
-    window."""
+def bold_series(spec: dict, view) -> dict:
+    """The run's BOLD time course (%), from the start of the run: ``{<name>: (times in s, bold)}``."""
     scale = float(spec.get("time_scale", 1.0))
     if "flow" in spec:
         if spec["flow"] not in view.traces:
             raise ValueError(f"readout {spec['_name']}: the circuit records no trace {spec['flow']!r} "
                              f"(recorded: {', '.join(view.traces) or 'none'})")
-        centres, f = (np.asarray(x, dtype=float) for x in view.traces[spec["flow"]])
-        bold = windkessel(f, float(centres[1] - centres[0]), spec["model"], scale)["bold"]
-    else:
-        dt = float(spec.get("dt", 0.01))
-        p = spec["population"]
-        start = min(w[0] for w in view.epochs.values())  # the end of the transient: the analysed window's start
-        stop = max(w[1] for w in view.epochs.values())
-        edges = np.arange(0.0, stop + dt / 2, dt)
-        _, t = view.spikes[p]
-        rate = np.histogram(t, edges)[0] / (view.sizes[p] * dt)
-        centres = edges[:-1] + dt / 2
-        u = np.where(centres >= start, float(spec.get("gain", 1.0)) * (rate / float(spec["reference"]) - 1.0), 0.0)
-        bold = balloon(u, dt, spec["model"], scale)["bold"]
+        times, f = (np.asarray(x, dtype=float) for x in view.traces[spec["flow"]])
+        return {spec["_name"]: (times, windkessel(f, float(times[1] - times[0]), spec["model"], scale)["bold"])}
+    dt = float(spec.get("dt", 0.01))
+    p = spec["population"]
+    start = min(w[0] for w in view.epochs.values())  # the end of the transient: the analysed window's start
+    stop = max(w[1] for w in view.epochs.values())
+    edges = np.arange(0.0, stop + dt / 2, dt)
+    _, t = view.spikes[p]
+    rate = np.histogram(t, edges)[0] / (view.sizes[p] * dt)
+    times = edges[:-1] + dt / 2
+    u = np.where(times >= start, float(spec.get("gain", 1.0)) * (rate / float(spec["reference"]) - 1.0), 0.0)
+    return {spec["_name"]: (times, balloon(u, dt, spec["model"], scale)["bold"])}
+
+
+def bold_readout(spec: dict, view) -> dict:
+    """Mean and peak of the run's BOLD time course over the view's window."""
+    times, bold = bold_series(spec, view)[spec["_name"]]
     a, b = view.window
-    inside = (centres >= a) & (centres < b)
+    inside = (times >= a) & (times < b)
     name = spec["_name"]
     return {name: float(np.mean(bold[inside])), f"{name}_peak": float(np.max(bold[inside]))}
