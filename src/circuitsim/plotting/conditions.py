@@ -7,7 +7,6 @@ line. With several cohorts (e.g. the sexes) each condition is shown per cohort. 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import matplotlib
@@ -15,6 +14,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+
+from . import save  # noqa: E402
 
 def condition_figure(results, measures: list[str], title: str, stem: Path, seed: int = 0,
                      labels: dict | None = None, series: list[str] | None = None,
@@ -70,13 +71,7 @@ def condition_figure(results, measures: list[str], title: str, stem: Path, seed:
         ax.set_visible(False)
     fig.suptitle(title)
     fig.tight_layout()
-    paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
-    for path in paths:  # a temporary name renamed into place: never a half-written figure
-        tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-        fig.savefig(tmp)
-        os.replace(tmp, path)
-    plt.close(fig)
-    return paths
+    return save(fig, stem)
 
 
 def series_summary(results, name: str, points: int | None = None) -> dict:

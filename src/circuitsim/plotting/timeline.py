@@ -12,7 +12,6 @@ a control region's trajectories or measures.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import matplotlib
@@ -20,6 +19,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+
+from . import save  # noqa: E402
 
 from ..parts.units import DAY  # noqa: E402
 
@@ -114,13 +115,7 @@ def timeline_figure(results, spec: dict, stages: dict, labels: dict, title: str,
                 ax.legend(fontsize=6, frameon=False)
     fig.suptitle(title)
     fig.tight_layout()
-    paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
-    for path in paths:  # a temporary name renamed into place: never a half-written figure
-        tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-        fig.savefig(tmp)
-        os.replace(tmp, path)
-    plt.close(fig)
-    return paths
+    return save(fig, stem)
 
 
 def _schedule(ax, stage: dict, until: float, shade: dict) -> None:
