@@ -84,3 +84,28 @@ def prediction_params(experiments, basis: str, small_network_misses: dict) -> li
             marks = [_pytest.mark.xfail(strict=True, reason=reason)] if reason else []
             out.append(_pytest.param(name, spec, id=spec["id"], marks=marks))
     return out
+
+
+def verdicts_of(cfg: dict, workdir: Path, seed: int, specs: list | None = None) -> dict:
+    """Run a prepared experiment and evaluate its predictions (or ``specs``) with the command line's statistic:
+    {prediction id: Outcome}."""
+    from circuitsim import experiment
+    from circuitsim.replicates import evaluate_all
+
+    results = experiment.run(cfg, workdir, attrs={})
+    specs = cfg["experiment"]["predictions"] if specs is None else specs
+    return {o.id: o for o in evaluate_all(specs, results, seed, cfg["stats"]["n_boot"])}
+
+
+def verdict_cache(tmp_path_factory, overrides: list[str] = ()):
+    """``get(name, seed)``: the verdicts of experiment ``name`` with ``overrides`` and that seed, each table computed
+    once (for a module-scoped fixture)."""
+    cache = {}
+
+    def get(name: str, seed: int) -> dict:
+        if (name, seed) not in cache:
+            cfg = prepared(name, [*overrides, f"seed={seed}"])
+            cache[(name, seed)] = verdicts_of(cfg, tmp_path_factory.mktemp(f"{name}-{seed}"), seed)
+        return cache[(name, seed)]
+
+    return get

@@ -18,9 +18,8 @@ from __future__ import annotations
 import pytest
 
 from circuitsim import experiment
-from circuitsim.replicates import evaluate_all
 
-from conftest import prediction_params, prepared
+from conftest import prediction_params, prepared, verdicts_of
 
 SEEDS = (11, 12, 13)
 MAJORITY = 2
@@ -52,9 +51,8 @@ def verdicts(tmp_path_factory):
             if full_size:  # only the conditions the object-recognition predictions compare
                 cfg["experiment"]["conditions"] = {c: s for c, s in cfg["experiment"]["conditions"].items()
                                                    if c in ("wt", "oe", "oe_rescue")}
-            results = experiment.run(cfg, tmp_path_factory.mktemp(f"{name}-{seed}"), attrs={})
             specs = [p for p in cfg["experiment"]["predictions"] if (p["id"] in FULL_SIZE) == full_size]
-            cache[key] = {o.id: o for o in evaluate_all(specs, results, seed, cfg["stats"]["n_boot"])}
+            cache[key] = verdicts_of(cfg, tmp_path_factory.mktemp(f"{name}-{seed}"), seed, specs)
         return cache[key]
 
     return get

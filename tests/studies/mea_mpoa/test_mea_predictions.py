@@ -17,9 +17,8 @@ import numpy as np
 import pytest
 
 from circuitsim import experiment
-from circuitsim.replicates import evaluate_all
 
-from conftest import prediction_params, prepared
+from conftest import prediction_params, prepared, verdict_cache
 
 SEEDS = (11, 12, 13)
 MAJORITY = 2
@@ -46,18 +45,8 @@ SMALL_NETWORK_MISSES = {
 
 @pytest.fixture(scope="module")
 def verdicts(tmp_path_factory):
-    """{(experiment, seed): {prediction id: Outcome}}, computed once per table."""
-    cache = {}
-
-    def get(name: str, seed: int):
-        if (name, seed) not in cache:
-            cfg = prepared(name, [*SMALL, f"seed={seed}"])
-            results = experiment.run(cfg, tmp_path_factory.mktemp(f"{name}-{seed}"), attrs={})
-            cache[(name, seed)] = {o.id: o for o in evaluate_all(cfg["experiment"]["predictions"], results, seed,
-                                                                 cfg["stats"]["n_boot"])}
-        return cache[(name, seed)]
-
-    return get
+    """``verdicts(experiment, seed)``: {prediction id: Outcome} on the small network, computed once per table."""
+    return verdict_cache(tmp_path_factory, SMALL)
 
 
 @pytest.mark.parametrize("name, spec", prediction_params(EXPERIMENTS, "simulated", SMALL_NETWORK_MISSES))

@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from circuitsim import experiment
-from circuitsim.replicates import evaluate_all
-
-from conftest import prediction_params, prepared
+from conftest import prediction_params, verdict_cache
 
 SEEDS = (11, 12, 13)
 MAJORITY = 2
@@ -28,18 +25,8 @@ SMALL_NETWORK_MISSES: dict = {}  # the experiments run at their own size here
 
 @pytest.fixture(scope="module")
 def verdicts(tmp_path_factory):
-    """{(experiment, seed): {prediction id: Outcome}}, computed once per table."""
-    cache = {}
-
-    def get(name: str, seed: int):
-        if (name, seed) not in cache:
-            cfg = prepared(name, [f"seed={seed}"])
-            results = experiment.run(cfg, tmp_path_factory.mktemp(f"{name}-{seed}"), attrs={})
-            cache[(name, seed)] = {o.id: o for o in evaluate_all(cfg["experiment"]["predictions"], results, seed,
-                                                                 cfg["stats"]["n_boot"])}
-        return cache[(name, seed)]
-
-    return get
+    """``verdicts(experiment, seed)``: {prediction id: Outcome}, computed once per table."""
+    return verdict_cache(tmp_path_factory)
 
 
 @pytest.mark.parametrize("name, spec", prediction_params(EXPERIMENTS, "simulated", SMALL_NETWORK_MISSES))
