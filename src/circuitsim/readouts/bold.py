@@ -43,6 +43,18 @@ def coefficients(model: dict) -> tuple[float, float, float]:
     return 4.3 * float(model["nu0"]) * E0 * TE, eps * float(model["r0"]) * E0 * TE, 1.0 - eps
 
 
+def _venous(v, q, f, tau_0: float, alpha: float, E0: float):
+    """dv/dt and dq/dt of the venous balloon at inflow ``f``."""
+    outflow = v ** (1 / alpha)
+    return (f - outflow) / tau_0, (f * (1.0 - (1.0 - E0) ** (1.0 / f)) / E0 - outflow * q / v) / tau_0
+
+
+def _signal(v, q, model: dict):
+    """BOLD (%) from venous volume and deoxyhaemoglobin."""
+    k1, k2, k3 = coefficients(model)
+    return float(model["V0"]) * (k1 * (1 - q) + k2 * (1 - q / v) + k3 * (1 - v))
+
+
 def balloon(u, dt: float, model: dict, time_scale: float = 1.0) -> dict:
     """Integrate the model for input samples ``u`` (one per step of ``dt`` s); returns s, f, v, q and bold (%), one
     value per sample (the state after that sample's step; the first sample is the rest state)."""
@@ -52,8 +64,7 @@ def balloon(u, dt: float, model: dict, time_scale: float = 1.0) -> dict:
 
     def rhs(x, drive):
         s, f, v, q = x
-        return np.array([drive - s / tau_s - (f - 1.0) / tau_f, s, (f - v ** (1 / alpha)) / tau_0,
-                         (f * (1.0 - (1.0 - E0) ** (1.0 / f)) / E0 - v ** (1 / alpha) * q / v) / tau_0])
+        return np.array([drive - s / tau_s - (f - 1.0) / tau_f, s, *_venous(v, q, f, tau_0, alpha, E0)])
 
     out = np.empty((len(u), 4))
     x = np.array([0.0, 1.0, 1.0, 1.0])
@@ -64,9 +75,7 @@ def balloon(u, dt: float, model: dict, time_scale: float = 1.0) -> dict:
         x = x + 0.5 * dt * (d1 + d2)
         out[k] = x
     s, f, v, q = out.T
-    k1, k2, k3 = coefficients(model)
-    bold = float(model["V0"]) * (k1 * (1 - q) + k2 * (1 - q / v) + k3 * (1 - v))
-    return {"s": s, "f": f, "v": v, "q": q, "bold": bold}
+    return {"s": s, "f": f, "v": v, "q": q, "bold": _signal(v, q, model)}
 
 
 def windkessel(f, dt: float, model: dict, time_scale: float = 1.0) -> dict:
@@ -76,17 +85,12 @@ def windkessel(f, dt: float, model: dict, time_scale: float = 1.0) -> dict:
     tau_0 = float(model["tau_0"]) / time_scale
     alpha, E0 = float(model["alpha"]), float(model["E0"])
 
-    def rhs(v, q, flow):
-        return ((flow - v ** (1 / alpha)) / tau_0,
-                (flow * (1.0 - (1.0 - E0) ** (1.0 / flow)) / E0 - v ** (1 / alpha) * q / v) / tau_0)
-
     v, q = np.ones(len(f)), np.ones(len(f))
     for k in range(1, len(f)):
-        dv1, dq1 = rhs(v[k - 1], q[k - 1], f[k])
-        dv2, dq2 = rhs(v[k - 1] + dt * dv1, q[k - 1] + dt * dq1, f[k])
+        dv1, dq1 = _venous(v[k - 1], q[k - 1], f[k], tau_0, alpha, E0)
+        dv2, dq2 = _venous(v[k - 1] + dt * dv1, q[k - 1] + dt * dq1, f[k], tau_0, alpha, E0)
         v[k], q[k] = v[k - 1] + 0.5 * dt * (dv1 + dv2), q[k - 1] + 0.5 * dt * (dq1 + dq2)
-    k1, k2, k3 = coefficients(model)
-    return {"v": v, "q": q, "bold": float(model["V0"]) * (k1 * (1 - q) + k2 * (1 - q / v) + k3 * (1 - v))}
+    return {"v": v, "q": q, "bold": _signal(v, q, model)}
 
 
 def bold_measures(spec: dict, circuit: dict) -> dict:
