@@ -28,10 +28,11 @@ from .parts.opsin import UNITS as OPSIN_UNITS
 from .parts.signals import unit_of
 from .parts.units import UnitError, parse_tree, quantity
 from .readouts.bold import UNITS as BOLD_UNITS
+from .parts.astrocytes import UNITS as ASTROCYTE_UNITS
 from .predictions import BASES, KINDS
 from .stage import condition_stage
 
-TOP_LEVEL = {"cells", "receptors", "opsins", "hemodynamics", "circuit", "sim", "experiment", "seed", "n_mice", "mice", "stats", "figure",
+TOP_LEVEL = {"cells", "receptors", "opsins", "hemodynamics", "astrocytes", "circuit", "sim", "experiment", "seed", "n_mice", "mice", "stats", "figure",
              "replicates"}
 SECTION_KEYS = {
     "sim": {"device", "dt", "duration", "transient", "scale", "n_jobs", "build_cache", "max_rate", "rate_bin"},
@@ -50,6 +51,7 @@ UNITS = {
     "receptors.*.tau_rise": "ms", "receptors.*.tau_decay": "ms", "receptors.*.E_rev": "mV",
     **{f"opsins.*.{k}": unit for k, unit in {**OPSIN_UNITS, **FIBER_UNITS}.items()},
     **{f"hemodynamics.*.{k}": unit for k, unit in BOLD_UNITS.items()},
+    **{f"astrocytes.*.{k}": unit for k, unit in ASTROCYTE_UNITS.items()},
     "circuit.mg": "mM",
     "circuit.populations.*.background.rate": "Hz",
     "circuit.populations.*.background.weights.*": "nS",
@@ -301,6 +303,11 @@ def _check_circuit(c: dict, circuit: dict) -> None:
             drawn = float(con["p"]) * float(dens["max"]) / c["sim"]["scale"]
             if drawn > 1.0:
                 raise ConfigError(f"{where}: p x density.max / sim.scale = {drawn:g} exceeds 1 (lower density.max)")
+        if con.get("post_subset") is not None:
+            subsets = circuit["populations"].get(con.get("post"), {}).get("subsets") or {}
+            if con["post_subset"] not in subsets:
+                raise ConfigError(f"{where}.post_subset={con['post_subset']!r} is not a subset of {con.get('post')} "
+                                  f"({', '.join(subsets) or 'none'})")
         if con.get("count") is not None and not str(con["count"]).isidentifier():
             raise ConfigError(f"{where}.count={con['count']!r} must be a name (the counter on {con.get('post')})")
     for name, aff in (circuit.get("afferents") or {}).items():
@@ -308,6 +315,9 @@ def _check_circuit(c: dict, circuit: dict) -> None:
         _nonnegative(f"circuit.afferents.{name}.rate", aff.get("rate"))
         if name in circuit["populations"]:
             raise ConfigError(f"circuit.afferents.{name}: a population has that name too")
+        if aff.get("gate") is not None and aff["gate"] not in signals:
+            raise ConfigError(f"circuit.afferents.{name}.gate={aff['gate']!r} is not one of circuit.signals "
+                              f"({', '.join(signals) or 'none'})")
     for name, pop in circuit["populations"].items():
         for sub, spec in (pop.get("subsets") or {}).items():
             if not isinstance(spec, dict) or "fraction" not in spec:
@@ -418,7 +428,23 @@ def _check_experiment(c: dict, exp: dict, circuit: dict, module) -> None:
         if spec["kind"] == "similar":  # its margin, or the experiment's default (experiment.similarity_margin)
             spec["margin"] = spec.get("margin", exp.get("similarity_margin"))
             _number(f"prediction {pid}: margin", spec["margin"], 1e-6, 10.0)
-        named = list(spec.get("levels", {})) + [spec[k] for k in ("a", "b", "target") if k in spec]
+        if spec.get("at_least") is not None:
+            if spec["kind"] not in ("greater", "less"):
+                raise ConfigError(f"prediction {pid}: at_least (a relative size) is for greater and less")
+            _number(f"prediction {pid}: at_least", spec["at_least"], 1e-6, 10.0)
+        named = list(spec.get("levels", {}))
+        for key in ("a", "b", "target"):
+            value = spec.get(key)
+            if isinstance(value, (list, tuple)):
+                if key == "target" or len(value) != 2 or spec["kind"] not in ("greater", "less", "differs", "similar"):
+                    raise ConfigError(f"prediction {pid}: {key}={list(value)} - a contrast is a pair [x, y] of "
+                                      "conditions, for a or b of greater, less, differs and similar")
+                if exp.get("design") != "within":
+                    raise ConfigError(f"prediction {pid}: the contrast {key}={list(value)} needs the same animals in "
+                                      "both conditions (experiment.design: within)")
+                named += list(value)
+            elif key in spec:
+                named.append(value)
         for cond in named:
             if cond not in conditions:
                 raise ConfigError(f"prediction {pid}: condition {cond!r} is not one of {', '.join(conditions)}")

@@ -4,6 +4,10 @@ A prediction in an experiment config names a measure, the conditions it compares
 
 * ``greater`` / ``less`` / ``differs``: effect = mean(a) - mean(b); held when the 95% CI excludes 0 on the
   claimed side. A rank test (Mann-Whitney, or Wilcoxon signed-rank for the same mice) is reported too.
+* a **contrast**: ``a`` or ``b`` may be a pair of conditions ``[x, y]`` holding the same animals, standing for every
+  animal's x - y (e.g. context discrimination: strong - mild context), for greater, less, differs and similar.
+* ``greater`` / ``less`` with ``at_least: x``: a claimed size ("at least 40% lower"): effect = (mean(a) - mean(b)) /
+  |mean(b)|, held when its CI lies beyond +x (greater) or below -x (less).
 * ``similar``: effect = (mean(a) - mean(b)) / |mean(b)|; held when the CI lies inside +/- ``margin``
   (an equivalence test; the margin is stated in the experiment config before running).
 * ``toward``: a moves from b toward ``target``; effect = recovered fraction (b - a) / (b - target);
@@ -85,9 +89,9 @@ def _evaluate(spec: dict, table, seed: int, n_boot: int) -> Outcome:
     rng = np.random.default_rng(seed)
     if kind == "trend":
         return _trend(spec, table, rng, n_boot)
-    a = table.values(spec["a"], measure)
-    b = table.values(spec["b"], spec.get("measure_b", measure))
-    paired = table.same_animals(spec["a"], spec["b"])
+    a = _values(table, spec["a"], measure)
+    b = _values(table, spec["b"], spec.get("measure_b", measure))
+    paired = table.same_animals(_first(spec["a"]), _first(spec["b"]))
     small = min(len(a), len(b)) < SMALL_N
     if kind == "toward":
         target = table.values(spec["target"], measure)
@@ -123,18 +127,35 @@ def _evaluate(spec: dict, table, seed: int, n_boot: int) -> Outcome:
                         {"mean_a": np.mean(a), "mean_b": np.mean(b), "margin": margin, "paired": paired,
                          "small_n_rule": small})
     if kind in ("greater", "less", "differs"):
+        size = float(spec.get("at_least") or 0.0)  # a claimed relative size (greater / less only)
+
         def stat(x, y, axis=-1):
-            return np.mean(x, axis=axis) - np.mean(y, axis=axis)
+            diff = np.mean(x, axis=axis) - np.mean(y, axis=axis)
+            return diff / np.abs(np.mean(y, axis=axis)) if size else diff
 
         effect, lo, hi = _boot((a, b), stat, rng, n_boot, paired)
-        held = {"greater": lo > 0, "less": hi < 0, "differs": lo > 0 or hi < 0}[kind]
+        held = {"greater": lo > size, "less": hi < -size, "differs": lo > 0 or hi < 0}[kind]
         rank_p = _rank_p(a, b, paired, kind)
         if small:
             held = held and rank_p < 0.05
         return _outcome(spec, held, effect, lo, hi, _n(a, b, paired),
-                        {"mean_a": np.mean(a), "mean_b": np.mean(b), "hedges_g": _hedges_g(a, b),
+                        {"mean_a": np.mean(a), "mean_b": np.mean(b), "hedges_g": _hedges_g(a, b), "at_least": size,
                          "rank_p": rank_p, "paired": paired, "small_n_rule": small, **_power(a, b, paired)})
     raise ValueError(f"prediction {spec.get('id')}: kind {kind!r} is not one of {', '.join(KINDS)}")
+
+
+def _first(condition):
+    return condition[0] if isinstance(condition, (list, tuple)) else condition
+
+
+def _values(table, condition, measure: str) -> np.ndarray:
+    """A condition's values, or for a contrast ``[x, y]`` every animal's x - y (x and y hold the same animals)."""
+    if not isinstance(condition, (list, tuple)):
+        return table.values(condition, measure)
+    x, y = condition
+    if not table.same_animals(x, y):
+        raise ValueError(f"contrast [{x}, {y}]: the two conditions must hold the same animals (design: within)")
+    return table.values(x, measure) - table.values(y, measure)
 
 
 def _trend(spec, table, rng, n_boot) -> Outcome:

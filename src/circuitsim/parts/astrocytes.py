@@ -37,16 +37,19 @@ m_inf = I/(I + d_1)*C/(C + d_5) : 1
 h_inf = Q_2/(Q_2 + C) : 1
 tau_h = 1/(O_2*(Q_2 + C)) : second
 Q_2 = d_2*(I + d_1)/(I + d_3) : mmolar
+Ca_uM = C/umolar : 1
 """
 
 
-def astrocytes(name: str, n: int, params: dict, dt) -> b2.NeuronGroup:
-    """``n`` G-ChI astrocytes on the clock ``clock_<name>`` (``dt`` a Quantity), at the model's resting state."""
+def astrocytes(name: str, n: int, params: dict, dt, rest: dict | None = None) -> b2.NeuronGroup:
+    """``n`` G-ChI astrocytes on the clock ``clock_<name>`` (``dt`` a Quantity), starting at ``rest`` (``{C, h, I}``;
+    by default near the resting state of Stimberg et al. 2019's parameters)."""
     missing = sorted(set(UNITS) - set(params))
     if missing:
         raise ValueError(f"astrocytes {name}: missing parameters {missing}")
     group = make_group(name, n, EQUATIONS, dt, {k: params[k] for k in UNITS}, method="rk4")
-    group.C, group.h, group.I = 0.01 * b2.umolar, 0.9, 0.01 * b2.umolar  # near rest (Stimberg et al. 2019)
+    rest = rest or {"C": 0.01 * b2.umolar, "h": 0.9, "I": 0.01 * b2.umolar}
+    group.C, group.h, group.I = rest["C"], rest["h"], rest["I"]
     return group
 
 

@@ -17,3 +17,8 @@ def make_group(name: str, n: int, equations: str, dt, namespace: dict | None = N
     clock = b2.Clock(dt=dt, name=f"clock_{name}")
     return b2.NeuronGroup(n, equations, method=method, clock=clock, namespace=dict(namespace or {}), name=name,
                           **spiking)
+
+
+def subset_size(fraction: float, n: int) -> int:
+    """Number of neurons of a population's tagged subset (``subsets: {name: {fraction}}``: its first neurons)."""
+    return max(1, int(round(float(fraction) * n)))

@@ -15,6 +15,7 @@ import brian2 as b2
 import numpy as np
 
 from . import signals as signal_parts
+from .groups import subset_size
 from . import background as background_parts
 from .background import poisson_background
 from .neurons import (CELL_UNITS, SI_UNIT, Population, cell_parameters, make_population, slot_parameters,
@@ -179,7 +180,8 @@ def assemble(name: str, circuit_cfg: dict, cells: dict, receptors: dict, sim: di
     objects: list = list(extra_objects or [])
     groups = dict(extra_groups or {})
     for aff_name, spec in (circuit_cfg.get("afferents") or {}).items():
-        groups[aff_name] = afferent_group(aff_name, population_size(spec, scale))
+        gate = spec.get("gate")
+        groups[aff_name] = afferent_group(aff_name, population_size(spec, scale), signals.get(gate) if gate else None)
         objects.append(groups[aff_name])
     recorded = list(circuit_cfg.get("record_conductances") or [])  # names checked in circuitsim.config
     counters: dict[str, list] = {}
@@ -214,10 +216,13 @@ def assemble(name: str, circuit_cfg: dict, cells: dict, receptors: dict, sim: di
         where = f"circuit.connections.{conn_name}"
         pre = _lookup(groups, spec["pre"], "populations or inputs", where)
         post = _lookup(populations, spec["post"], "populations", where)
+        sub = spec.get("post_subset")
+        targets = (subset_size(float(circuit_cfg["populations"][spec["post"]]["subsets"][sub]["fraction"]),
+                               len(post.group)) if sub else None)
         syn = connect(conn_name, pre, post, min(1.0, float(spec["p"]) / scale), spec["delay"],
                       list(spec["weights"].keys()), pre_gain=spec.get("pre_gain"), stp=spec.get("stp"),
                       density=spec.get("density"), count=spec.get("count"),
-                      count_from=sim["transient"] * b2.second)
+                      count_from=sim["transient"] * b2.second, targets=targets)
         synapses[conn_name] = syn
         objects.append(syn)
 
@@ -237,10 +242,15 @@ def assemble(name: str, circuit_cfg: dict, cells: dict, receptors: dict, sim: di
     return circuit
 
 
-def afferent_group(name: str, n: int) -> b2.NeuronGroup:
+def afferent_group(name: str, n: int, gate: b2.TimedArray | None = None) -> b2.NeuronGroup:
     """``n`` independent Poisson afferents (e.g. CA3/EC fibres) at a shared rate ``rate`` (a run parameter), on the
-    network clock; projections may start from them like from a population."""
-    return b2.NeuronGroup(n, "rate : Hz (shared)", threshold="rand() < rate*dt", name=name, namespace={})
+    network clock; projections may start from them like from a population. With a ``gate`` signal (config
+    ``gate: <signal>``) they fire at ``rate`` times the signal's value: a context or stimulus switched on in a window,
+    its intensity the signal's level."""
+    if gate is None:
+        return b2.NeuronGroup(n, "rate : Hz (shared)", threshold="rand() < rate*dt", name=name, namespace={})
+    return b2.NeuronGroup(n, "rate : Hz (shared)", threshold=f"{gate.name}(t) > 0 and rand() < rate*{gate.name}(t)*dt",
+                          name=name, namespace={gate.name: gate})  # no random number while the gate is off
 
 
 def make_signals(circuit_cfg: dict, sim: dict) -> dict[str, b2.TimedArray]:

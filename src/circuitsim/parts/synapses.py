@@ -44,10 +44,12 @@ def connect(
     density: dict | None = None,
     count: str | None = None,
     count_from=None,
+    targets: int | None = None,
 ) -> b2.Synapses:
     """Connect ``pre`` (a Population or any spiking group) to ``post`` with probability ``p`` (times
     ``density['max']`` with a density); ``stp``, ``density`` and ``count`` as in the module docstring; ``count_from``
-    is the time (Quantity) counting starts.
+    is the time (Quantity) counting starts; ``targets`` limits the postsynaptic cells to the first ``targets`` of
+    ``post`` (a tagged subset, config ``post_subset``).
 
     Recurrent projections (``pre is post``) exclude autapses.
     """
@@ -84,8 +86,9 @@ def connect(
     p_drawn = p * (float(density["max"]) if density else 1.0)
     if p_drawn > 1.0 + 1e-12:
         raise ValueError(f"connection {name}: p x density.max = {p_drawn:g} exceeds 1 (lower density.max or p)")
-    if pre is post:
-        syn.connect(condition="i != j", p=p_drawn)
+    conditions = (["i != j"] if pre is post else []) + ([f"j < {int(targets)}"] if targets is not None else [])
+    if conditions:
+        syn.connect(condition=" and ".join(conditions), p=p_drawn)
     else:
         syn.connect(p=p_drawn)
     if stp:

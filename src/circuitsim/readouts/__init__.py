@@ -69,6 +69,7 @@ REGISTRY: dict[str, Readout] = {
     "locking": Readout(activity.locking_measures, activity.locking_readout, per_epoch=True, units={"frequency": "Hz"},
                        check=activity.locking_check),
     "trace": Readout(activity.trace_measures, activity.trace_readout, per_epoch=True, check=activity.trace_check),
+    "ratio": Readout(activity.ratio_measures, activity.ratio_readout, per_epoch=True, check=activity.ratio_check),
     "bold": Readout(bold.bold_measures, bold.bold_readout, per_epoch=True,
                     units={"reference": "Hz", "dt": "ms", **{f"model.{k}": u for k, u in bold.UNITS.items()}},
                     check=bold.bold_check, series=bold.bold_series),

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..parts.groups import subset_size
+
 
 def rates(spikes: dict, sizes: dict, window: tuple) -> dict:
     """Mean firing rate (Hz) of every population in ``window`` = (start, stop) seconds."""
@@ -24,11 +26,6 @@ def binned_rates(spikes: dict, sizes: dict, duration: float, width: float) -> tu
     edges = np.arange(0.0, duration + width / 2, width)
     centres = (edges[:-1] + edges[1:]) / 2
     return centres, {p: np.histogram(t, edges)[0] / (sizes[p] * width) for p, (_, t) in spikes.items()}
-
-
-def subset_size(fraction: float, n: int) -> int:
-    """Number of neurons of a tagged subset (the first ones of the population)."""
-    return max(1, int(round(float(fraction) * n)))
 
 
 def rate_measures(spec: dict, circuit: dict) -> dict:
@@ -103,24 +100,59 @@ def ei_readout(spec: dict, view) -> dict:
 
 def trace_measures(spec: dict, circuit: dict) -> dict:
     from . import Measure
-    return {spec["_name"]: Measure(str(spec.get("unit", "1")), spec.get("label", spec["trace"]))}
+    label = spec.get("label", spec["trace"])
+    out = {spec["_name"]: Measure(str(spec.get("unit", "1")), label)}
+    if spec.get("peak"):
+        out[f"{spec['_name']}_peak"] = Measure(str(spec.get("unit", "1")), f"{label}, peak")
+    return out
 
 
 def trace_check(spec: dict, circuit: dict, windows: list, earlier: dict) -> None:
+    where = f"circuit.readouts.{spec['_name']}"
     if not isinstance(spec.get("trace"), str) or spec["trace"].count(".") != 1:
-        raise ValueError(f"circuit.readouts.{spec['_name']}.trace={spec.get('trace')!r}: name a recorded "
-                         "trace as <group>.<variable>")
+        raise ValueError(f"{where}.trace={spec.get('trace')!r}: name a recorded trace as <group>.<variable>")
+    if spec.get("baseline") is not None and spec["baseline"] not in windows:
+        raise ValueError(f"{where}.baseline={spec['baseline']!r} is not an epoch ({', '.join(w for w in windows if w)})")
 
 
 def trace_readout(spec: dict, view) -> dict:
-    """Mean of a recorded trace (a group's variable averaged over its elements) over the window."""
+    """Mean of a recorded trace (a group's variable averaged over its elements) over the window; with ``baseline:
+    <epoch>`` its change from the mean over that epoch; with ``peak: true`` also ``<name>_peak``, its largest value
+    in the window (minus the baseline)."""
     if spec["trace"] not in view.traces:
         raise ValueError(f"readout {spec['_name']}: the circuit records no trace {spec['trace']!r} "
                          f"(recorded: {', '.join(view.traces) or 'none'})")
-    t, y = view.traces[spec["trace"]]
+    t, y = (np.asarray(x, dtype=float) for x in view.traces[spec["trace"]])
     start, stop = view.window
-    inside = (np.asarray(t) >= start) & (np.asarray(t) < stop)
-    return {spec["_name"]: float(np.mean(np.asarray(y)[inside]))}
+    inside = (t >= start) & (t < stop)
+    base = 0.0
+    if spec.get("baseline") is not None:
+        a, b = view.epochs[spec["baseline"]]
+        base = float(np.mean(y[(t >= a) & (t < b)]))
+    out = {spec["_name"]: float(np.mean(y[inside])) - base}
+    if spec.get("peak"):
+        out[f"{spec['_name']}_peak"] = float(np.max(y[inside])) - base
+    return out
+
+
+def ratio_measures(spec: dict, circuit: dict) -> dict:
+    from . import Measure
+    return {spec["_name"]: Measure(str(spec.get("unit", "1")),
+                                   spec.get("label", f"{spec['numerator']} / {spec['denominator']}"))}
+
+
+def ratio_check(spec: dict, circuit: dict, windows: list, earlier: dict) -> None:
+    for key in ("numerator", "denominator"):
+        if not earlier.get(spec.get(key)):
+            raise ValueError(f"circuit.readouts.{spec['_name']}.{key}={spec.get(key)!r}: name a per-epoch measure of an "
+                             "earlier readout")
+
+
+def ratio_readout(spec: dict, view) -> dict:
+    """One measure over another in the same window (e.g. a flow change per rate change: a coupling gain); nan where
+    the denominator is not above 0."""
+    den = view.measures[spec["denominator"]]
+    return {spec["_name"]: float(view.measures[spec["numerator"]] / den) if den > 0 else float("nan")}
 
 
 def locking_measures(spec: dict, circuit: dict) -> dict:

@@ -12,16 +12,18 @@ from circuitsim.config import ConfigError, prepare
 from circuitsim.interventions import apply
 from circuitsim.parts.network import run_parameters
 
-from conftest import CONFIGS, parsed
+from conftest import parsed
 
 SIM = {"scale": 1.0, "duration": 3.0, "transient": 0.5}
 
 
 @pytest.fixture(scope="module")
 def circuit_cfg() -> dict:
-    """configs/circuit/bla_cel.yaml resolved (under ``circuit``) and with its units parsed, as prepare does."""
-    wrapped = OmegaConf.create({"circuit": OmegaConf.load(CONFIGS / "circuit" / "bla_cel.yaml")})
-    return parsed("circuit", OmegaConf.to_container(wrapped, resolve=True)["circuit"])
+    """configs/circuit/bla_cel.yaml composed (with the shared BLA circuit it includes), resolved and with its units
+    parsed, as prepare does."""
+    with initialize_config_module(version_base="1.3", config_module="circuitsim.configs"):
+        composed = compose("config", overrides=["circuit=bla_cel"])
+    return parsed("circuit", OmegaConf.to_container(composed, resolve=True)["circuit"])
 
 
 def rng(seed):
