@@ -11,16 +11,18 @@ Three time scales, each on its own clock:
 * **Astrocytes** (10 ms): G-ChI cells (:mod:`circuitsim.parts.astrocytes`), one per 5 PNs, sensing the glutamate
   their PNs release; their Ca2+ above ``C_0`` is the astrocytic drive ``u_A`` (mean over astrocytes).
 * **The neurovascular unit** (50 ms): one lumped arteriole with the Balloon inflow equations (Friston et al. 2000,
-  mouse time scale) driven, once the neurons have settled (``settle``), by the direct neuronal path
-  ``u_N = (r_PN + w_in r_IN)/r_ref - 1`` (smooth-muscle NMDA
-  receptors, Zhang et al. 2024), the astrocytic path and an imposed signal (arteriolar optogenetics)::
+  mouse time scale) driven by the direct neuronal path (smooth-muscle NMDA receptors, Zhang et al. 2024)
+  ``u_N = (r_PN + w_in r_IN - rest)/r_ref``, the astrocytic path and an imposed signal (arteriolar optogenetics)::
 
       ds/dt = (eps_N u_N + eps_A u_A + opto_gain u_opto)/s^2 - s/tau_s - (f - 1)/(tau_f s);   df/dt = s
 
   and two flow -> neuron loops onto every PN (BRIEF §2: with one negative loop the seed's claim inverts):
   a fast mechanical (Piezo2-like) loop ``I = -g_mech (f - f_set)``, ``f_set`` a slow average of flow, and a
-  metabolic-support loop: an energy/oxygen store ``dE/dt = k_s (f - 1) - k_c (r_PN - r_0) - (E - 1)/tau_E`` and a
+  metabolic-support loop: an energy/oxygen store ``dE/dt = k_s (f - 1) - k_c (r_PN - rest_PN) - (E - 1)/tau_E`` and a
   K_ATP-like conductance ``g_katp max(0, 1 - E - theta_E)`` (reversal E_K) that opens only past a deficit.
+  ``rest`` and ``rest_PN`` are the mouse's own resting rates (slow averages over ``tau_set``, warm-started over
+  the first ``warm`` seconds, while the neuronal path and the demand are held at 0): supply and vessel tone autoregulate to each
+  animal's resting activity.
 
 BOLD is the shared observation model (:mod:`circuitsim.readouts.bold`) on the recorded inflow ``nvu.f``.
 Measured vs assumed: the directions are the papers'; every gain, loop, threshold and the behaviour map are
@@ -40,11 +42,11 @@ from ..readouts.bold import UNITS as BOLD_UNITS
 
 NVU, ASTRO, GLUTAMATE = "nvu", "astro", "astro_glutamate"
 STRUCTURAL_KEYS = ("session", "astrocytes", "vessel.dt", "vessel.hemodynamics", "vessel.time_scale", "vessel.tau_r",
-                   "vessel.E_K", "vessel.settle")
+                   "vessel.E_K", "vessel.warm", "vessel.tau_warm")
 # run parameters of the unit (unit, varies between mice) and of the PNs' loop currents
 VESSEL = {"eps_N": (None, True), "eps_A": (None, True), "opto_gain": (None, False), "w_in": (None, False),
           "r_ref": (b2.Hz, False), "tau_set": (b2.second, False), "tau_E": (b2.second, False),
-          "k_s": (b2.Hz, False), "k_c": (None, False), "r_0": (b2.Hz, False)}
+          "k_s": (b2.Hz, False), "k_c": (None, False)}
 LOOPS = {"g_mech": b2.amp, "g_katp": b2.siemens, "theta_E": None}
 UNITS = {
     "session.*.0": "second", "session.*.1": "second",
@@ -52,12 +54,12 @@ UNITS = {
     **{f"astrocytes.{k}": u for k, u in ASTRO_UNITS.items()},
     "astrocytes.per_astrocyte": "1", "astrocytes.dt": "ms", "astrocytes.spill": "1", "astrocytes.U_rel": "1",
     "astrocytes.C_0": "umolar", "astrocytes.C_ref": "umolar", "astrocytes.rest.C": "umolar", "astrocytes.rest.h": "1",
-    "astrocytes.rest.I": "umolar",
+    "astrocytes.rest.I": "umolar", "astrocytes.rest.I.*": "umolar",
     **{f"vessel.hemodynamics.{k}": u for k, u in BOLD_UNITS.items()},
     "vessel.dt": "ms", "vessel.time_scale": "1", "vessel.tau_r": "ms", "vessel.w_in": "1", "vessel.r_ref": "Hz",
     "vessel.eps_N": "1", "vessel.eps_A": "1", "vessel.opto_gain": "1", "vessel.tau_set": "second",
-    "vessel.g_mech": "pA", "vessel.tau_E": "second", "vessel.k_s": "Hz", "vessel.k_c": "1", "vessel.r_0": "Hz",
-    "vessel.theta_E": "1", "vessel.g_katp": "nS", "vessel.E_K": "mV", "vessel.settle": "ms",
+    "vessel.g_mech": "pA", "vessel.tau_E": "second", "vessel.k_s": "Hz", "vessel.k_c": "1",
+    "vessel.theta_E": "1", "vessel.g_katp": "nS", "vessel.E_K": "mV", "vessel.warm": "second", "vessel.tau_warm": "ms",
 }
 LOOP_CURRENT = """
 I_nvc = -g_mech*(f_link - fset_link) + g_katp*clip(1 - E_link - theta_E, 0, inf)*(E_katp - v) : amp
@@ -72,11 +74,13 @@ VESSEL_EQUATIONS = """
 ds/dt = (eps_N*u_N + eps_A*u_A + opto_gain*vessel_opto(t))/second**2 - s/tau_s - (f - 1)/(tau_f*second) : Hz
 df/dt = s : 1
 df_set/dt = (f - f_set)/tau_set : 1
-dE/dt = k_s*(f - 1) - k_c*(r_pn - r_0)*settled - (E - 1)/tau_E : 1
+dE/dt = k_s*(f - 1) - k_c*(r_pn - rest_pn)*int(t >= warm) - (E - 1)/tau_E : 1
 dr_pn/dt = -r_pn/tau_r : Hz
 dr_in/dt = -r_in/tau_r : Hz
-u_N = ((r_pn + w_in*r_in)/r_ref - 1)*settled : 1
-settled = int(t >= settle) : 1
+drest_pn/dt = (r_pn - rest_pn)/tau_rest : Hz
+drest_drive/dt = (r_pn + w_in*r_in - rest_drive)/tau_rest : Hz
+tau_rest = tau_set*int(t >= warm) + tau_warm*int(t < warm) : second
+u_N = (r_pn + w_in*r_in - rest_drive)/r_ref*int(t >= warm) : 1
 drive_A = eps_A*u_A : 1
 drive_total = eps_N*clip(u_N, 0, inf) + drive_A : 1
 u_A : 1
@@ -89,7 +93,6 @@ tau_set : second (shared)
 tau_E : second (shared)
 k_s : Hz (shared)
 k_c : 1 (shared)
-r_0 : Hz (shared)
 """
 
 
@@ -165,7 +168,7 @@ def _vessel(spec: dict, opto: b2.TimedArray) -> b2.NeuronGroup:
     """The neurovascular unit at rest (one element on its own clock)."""
     model, scale = spec["hemodynamics"], float(spec["time_scale"])
     namespace = {"tau_s": model["tau_s"] / scale, "tau_f": model["tau_f"] / scale, "tau_r": spec["tau_r"],
-                 "settle": spec["settle"], "vessel_opto": opto}
+                 "warm": spec["warm"], "tau_warm": spec["tau_warm"], "vessel_opto": opto}
     nvu = make_group(NVU, 1, VESSEL_EQUATIONS, spec["dt"], namespace, method="rk4")
-    nvu.f, nvu.f_set, nvu.E = 1.0, 1.0, 1.0  # at rest; the rates start at 0, the vessel ignores them until settled
+    nvu.f, nvu.f_set, nvu.E = 1.0, 1.0, 1.0  # at rest; the rates and their resting references start at 0
     return nvu

@@ -43,13 +43,20 @@ Ca_uM = C/umolar : 1
 
 def astrocytes(name: str, n: int, params: dict, dt, rest: dict | None = None) -> b2.NeuronGroup:
     """``n`` G-ChI astrocytes on the clock ``clock_<name>`` (``dt`` a Quantity), starting at ``rest`` (``{C, h, I}``;
-    by default near the resting state of Stimberg et al. 2019's parameters)."""
+    by default near the resting state of Stimberg et al. 2019's parameters). ``I`` may be a range ``[low, high]``:
+    each astrocyte then starts at its own IP3 level drawn uniformly in it (every run draws anew), so that cells near
+    their oscillation threshold do not all fire their first Ca2+ event together."""
     missing = sorted(set(UNITS) - set(params))
     if missing:
         raise ValueError(f"astrocytes {name}: missing parameters {missing}")
     group = make_group(name, n, EQUATIONS, dt, {k: params[k] for k in UNITS}, method="rk4")
     rest = rest or {"C": 0.01 * b2.umolar, "h": 0.9, "I": 0.01 * b2.umolar}
-    group.C, group.h, group.I = rest["C"], rest["h"], rest["I"]
+    group.C, group.h = rest["C"], rest["h"]
+    if isinstance(rest["I"], (list, tuple)):
+        low, high = (float(x / b2.mmolar) for x in rest["I"])
+        group.I = f"({low!r} + rand()*{high - low!r})*mmolar"
+    else:
+        group.I = rest["I"]
     return group
 
 
