@@ -403,6 +403,12 @@ def _check_experiment(c: dict, exp: dict, circuit: dict, module) -> None:
         if m not in measures:
             raise ConfigError(f"experiment.figure.measures: {m!r} is not a measure")
     _check_timeline((exp.get("figure") or {}).get("timeline"), conditions, measures)
+    _check_interaction((exp.get("figure") or {}).get("interaction"), conditions, measures)
+    chain = (exp.get("figure") or {}).get("chain")
+    if chain and (not isinstance(chain, dict) or set(chain) - {"series", "shade", "labels"} or not chain.get("series")
+                  or set(chain.get("shade") or []) - set(windows)):
+        raise ConfigError("experiment.figure.chain: needs series ([names of time series]) and optionally shade "
+                          f"([epochs] from {', '.join(w for w in windows if w)}) and labels ({{series: axis label}})")
     for name, spec in conditions.items():
         by = (spec.get("select") or {}).get("by")
         if by is not None and by not in measures:
@@ -470,6 +476,20 @@ def _check_timeline(spec, conditions: dict, measures: dict) -> None:
             raise ConfigError(f"{where}.{key}: {bad} are not measures")
 
 
+def _check_interaction(spec, conditions: dict, measures: dict) -> None:
+    """``experiment.figure.interaction`` (plotting.chain): a measure, levels, and groups of one condition per level."""
+    if not spec:
+        return
+    where = "experiment.figure.interaction"
+    if not isinstance(spec, dict) or set(spec) != {"measure", "levels", "groups"} or not isinstance(spec["groups"], dict):
+        raise ConfigError(f"{where}: needs measure, levels ([names]) and groups ({{group: [one condition per level]}})")
+    if spec["measure"] not in measures:
+        raise ConfigError(f"{where}.measure={spec['measure']!r} is not a measure")
+    for group, conds in spec["groups"].items():
+        if len(conds) != len(spec["levels"]) or set(conds) - set(conditions):
+            raise ConfigError(f"{where}.groups.{group}: one known condition per level ({len(spec['levels'])})")
+
+
 def _epochs(c: dict, exp: dict, circuit: dict, module) -> dict:
     """Check the experiment's epochs (floats in s afterwards); every window name, the circuit's included."""
     duration = c["sim"]["duration"]
@@ -486,7 +506,10 @@ def _epochs(c: dict, exp: dict, circuit: dict, module) -> dict:
             raise ConfigError(f"{where}: an epoch name is a plain identifier")
         epochs[name] = (start, stop)
     exp["epochs"] = epochs
-    own = module.epochs(circuit, c["sim"]) if hasattr(module, "epochs") else {}
+    try:
+        own = module.epochs(circuit, c["sim"]) if hasattr(module, "epochs") else {}
+    except ValueError as exc:
+        raise ConfigError(str(exc).splitlines()[0]) from None
     clash = sorted(set(own) & set(epochs))
     if clash:
         raise ConfigError(f"experiment.epochs: {clash} are the circuit's own windows (compiled into its protocol); "

@@ -82,7 +82,7 @@ drest_drive/dt = (r_pn + w_in*r_in - rest_drive)/tau_rest : Hz
 tau_rest = tau_set*int(t >= warm) + tau_warm*int(t < warm) : second
 u_N = (r_pn + w_in*r_in - rest_drive)/r_ref*int(t >= warm) : 1
 drive_A = eps_A*u_A : 1
-drive_total = eps_N*clip(u_N, 0, inf) + drive_A : 1
+drive_total = eps_N*clip(u_N, 0, inf) + drive_A : 1  # what dilates: the neuronal path when above rest, the astrocytes
 u_A : 1
 eps_N : 1 (shared)
 eps_A : 1 (shared)
@@ -96,14 +96,31 @@ k_c : 1 (shared)
 """
 
 
+POSITIVE = ("vessel.dt", "vessel.time_scale", "vessel.tau_r", "vessel.tau_set", "vessel.tau_E", "vessel.tau_warm",
+            "vessel.r_ref", "astrocytes.dt", "astrocytes.C_ref")  # must be > 0
+NONNEGATIVE = ("vessel.eps_N", "vessel.eps_A", "vessel.w_in", "vessel.g_mech", "vessel.g_katp", "vessel.k_s",
+               "vessel.k_c", "vessel.theta_E", "vessel.opto_gain")
+FRACTIONS = ("astrocytes.spill", "astrocytes.U_rel")  # in [0, 1]
+
+
 def check(circuit) -> None:
-    """The session's epochs are windows; the astrocyte tiling is a whole number of PNs per astrocyte."""
+    """The session's epochs are windows; the astrocyte tiling is a whole number of PNs per astrocyte; time constants
+    and gains are in range."""
+    from ..parts.units import quantity
+
     for name, window in (circuit.get("session") or {}).items():
         if isinstance(window, (str, int, float)) or len(window) != 2:
             raise ValueError(f"circuit.session.{name}={window!r}: an epoch is [start, stop], e.g. [4 s, 14 s]")
     per = (circuit.get("astrocytes") or {}).get("per_astrocyte")
     if isinstance(per, bool) or not isinstance(per, int) or per < 1:
         raise ValueError(f"circuit.astrocytes.per_astrocyte={per!r} must be a whole number >= 1")
+    for keys, low, high, what in ((POSITIVE, 0.0, None, "> 0"), (NONNEGATIVE, 0.0, None, ">= 0"),
+                                  (FRACTIONS, 0.0, 1.0, "in [0, 1]")):
+        for key in keys:
+            section, name = key.split(".")
+            value = float(quantity((circuit.get(section) or {}).get(name), UNITS[key], f"circuit.{key}"))
+            if value < low or (what == "> 0" and value == 0) or (high is not None and value > high):
+                raise ValueError(f"circuit.{key}={value:g} must be {what}")
 
 
 def epochs(circuit_cfg: dict, sim: dict) -> dict:
