@@ -74,21 +74,10 @@ def run_experiment(cfg: DictConfig, outdir: Path) -> dict:
         paths["figure"] = figs[0]
         figure = exp.get("figure", {})
         if figure.get("chain") or figure.get("interaction"):  # time courses per condition; a two-factor plot
-            from .plotting.chain import chain_figure, interaction_figure
+            from .plotting import chain
 
-            titles = {name: m.title for name, m in c["measures"].items()}
             try:
-                if figure.get("chain"):
-                    chain = figure["chain"]
-                    paths["chain"] = chain_figure(results, list(chain["series"]), exp.get("title", exp["name"]),
-                                                  outdir / f"{exp['name']}_chain",
-                                                  {e: c["windows"][e] for e in chain.get("shade") or []},
-                                                  {**(c["circuit"].get("series_labels") or {}), **(chain.get("labels") or {})})[0]
-                if figure.get("interaction"):
-                    spec = figure["interaction"]
-                    paths["interaction"] = interaction_figure(results, spec, exp.get("title", exp["name"]),
-                                                              outdir / f"{exp['name']}_interaction",
-                                                              titles.get(spec["measure"]))[0]
+                paths.update(chain.figures(c, results, outdir))
             except ValueError as exc:
                 raise ConfigError(f"{exc} (results are in {outdir})") from None
         timeline = exp.get("figure", {}).get("timeline")

@@ -25,37 +25,55 @@ from . import save  # noqa: E402
 SMOOTH = 0.25  # s: time courses sampled every 20 ms or finer (binned rates) are shown as a moving average over it
 
 
-def chain_figure(results, series: list[str], title: str, stem: Path, windows: dict | None = None,
-                 labels: dict | None = None) -> list[Path]:
-    """Draw ``stem``.png/.svg: rows = ``series``, columns = the results' conditions."""
+def chain_traces(results, series: list[str], points: int | None = None) -> dict:
+    """{series: (times, {condition: mice x times})} of a run, every ``len/points``-th sample if ``points`` is given."""
     missing = [s for s in series if s not in results.series]
     if missing:
         raise ValueError(f"experiment.figure.chain: {missing} are not series of this run (have: "
                          f"{', '.join(results.series)})")
+    out = {}
+    for name in series:
+        data = results.dataset[f"ts_{name}"]
+        t = np.asarray(results.dataset[data.dims[2]].values, dtype=float)
+        step = max(1, -(-len(t) // points)) if points else 1
+        per = {}
+        for cond in results.conditions:
+            held = results.dataset["animal"].sel(condition=cond).values >= 0
+            per[cond] = _smooth(t, np.asarray(data.sel(condition=cond).values, dtype=float)[held])[:, ::step]
+        out[name] = (t[::step], per)
+    return out
+
+
+def _smooth(t: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Binned rates (sampled every 20 ms or finer): a centred moving average over SMOOTH, for display."""
+    step = float(np.median(np.diff(t))) if len(t) > 1 else SMOOTH
+    width = int(round(SMOOTH / step))
+    if step > 0.02 or width <= 1:
+        return y
+    kernel = np.ones(width) / width
+    padded = np.pad(y, ((0, 0), (width // 2, width - 1 - width // 2)), mode="edge")
+    return np.array([np.convolve(mouse, kernel, mode="valid") for mouse in padded])
+
+
+def chain_figure(traces: dict, title: str, stem: Path, windows: dict | None = None,
+                 labels: dict | None = None) -> list[Path]:
+    """Draw ``stem``.png/.svg from :func:`chain_traces`: rows = series, columns = conditions."""
     plt.style.use("circuitsim.styles.talk")
-    conditions = results.conditions
+    series = list(traces)
+    conditions = list(next(iter(traces.values()))[1])
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     fig, axes = plt.subplots(len(series), len(conditions), figsize=(2.3 * len(conditions) + 0.6, 1.8 * len(series) + 0.6),
                              squeeze=False, sharey="row", sharex=True)
     for row, name in enumerate(series):
-        data = results.dataset[f"ts_{name}"]
-        t = np.asarray(results.dataset[data.dims[2]].values, dtype=float)
+        t, per = traces[name]
         for col, cond in enumerate(conditions):
             ax = axes[row, col]
-            held = results.dataset["animal"].sel(condition=cond).values >= 0
-            y = np.asarray(data.sel(condition=cond).values, dtype=float)[held]
-            colour = colours[(col + 1) % len(colours)]  # the style's first colour is black: kept for the axes
-            step = float(np.median(np.diff(t))) if len(t) > 1 else SMOOTH
-            width = int(round(SMOOTH / step))
-            if step <= 0.02 and width > 1:  # binned rates: a centred moving average over SMOOTH for display
-                kernel = np.ones(width) / width
-                padded = np.pad(y, ((0, 0), (width // 2, width - 1 - width // 2)), mode="edge")
-                y = np.array([np.convolve(mouse, kernel, mode="valid") for mouse in padded])
+            y = per[cond]
             for mouse in y:
                 ax.plot(t, mouse, color="0.55", lw=0.35, alpha=0.5)
             with np.errstate(invalid="ignore"):
-                ax.plot(t, np.nanmean(y, axis=0), color=colour, lw=1.6)
-            for epoch, (start, stop) in (windows or {}).items():
+                ax.plot(t, np.nanmean(y, axis=0), color=colours[(col + 1) % len(colours)], lw=1.6)  # [0] is black
+            for start, stop in (windows or {}).values():
                 ax.axvspan(start, stop, color="0.85", alpha=0.5, lw=0, zorder=0)
             if row == 0:
                 ax.set_title(cond)
@@ -93,3 +111,22 @@ def interaction_figure(results, spec: dict, title: str, stem: Path, label: str |
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
     return save(fig, stem)
+
+
+def figures(c: dict, results, folder: Path, traces: dict | None = None) -> dict[str, Path]:
+    """The chain and interaction figures the experiment's config asks for (``figure.chain``, ``figure.interaction``),
+    written as ``folder/<experiment>_chain`` and ``_interaction``; ``traces`` (:func:`chain_traces`) when they were
+    stored rather than in ``results``. Returns {kind: PNG path}."""
+    exp = c["experiment"]
+    figure, title, out = exp.get("figure") or {}, exp.get("title", exp["name"]), {}
+    if figure.get("chain"):
+        chain = figure["chain"]
+        labels = {**(c["circuit"].get("series_labels") or {}), **(chain.get("labels") or {})}
+        traces = traces if traces is not None else chain_traces(results, list(chain["series"]))
+        out["chain"] = chain_figure(traces, title, folder / f"{exp['name']}_chain",
+                                    {e: c["windows"][e] for e in chain.get("shade") or []}, labels)[0]
+    if figure.get("interaction"):
+        spec = figure["interaction"]
+        out["interaction"] = interaction_figure(results, spec, title, folder / f"{exp['name']}_interaction",
+                                                c["measures"][spec["measure"]].title)[0]
+    return out

@@ -7,7 +7,8 @@ A table ``<name>.csv`` is drawn as the experiment ``<name>`` defines its figure 
 circuit's readouts). Each figure has a caption in figures/README.md and the table it was drawn from (one row per
 condition x mouse). The time series an experiment's figure shows (``figure.series``) are stored beside it as
 ``<name>.series.csv`` (series, time dimension, condition, time, mean and SD over mice; at most ``SERIES_POINTS``
-samples per series).
+samples per series); an experiment with a chain figure (``figure.chain``) also stores every mouse's time courses as
+``<name>.chain.csv``, and its chain and interaction figures are redrawn with it.
 """
 
 from __future__ import annotations
@@ -16,14 +17,17 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
 from ..results import Results
+from .chain import chain_traces, figures
 from .conditions import condition_figure, series_summary
 
 
 SERIES_POINTS = 300
+CHAIN_POINTS = 150  # samples per series and mouse in <name>.chain.csv (an 18-s session: every 0.12 s)
 
 
 def store(results_path: Path, folder: Path) -> Path:
@@ -45,13 +49,20 @@ def store(results_path: Path, folder: Path) -> Path:
                                         "time": summary["t"], "mean": mean, "sd": sd}))
     if frames:
         pd.concat(frames).to_csv(folder / f"{name}.series.csv", index=False, float_format="%.5g")
+    chain_spec = (_prepared(name)["experiment"].get("figure") or {}).get("chain")
+    if chain_spec:  # every mouse's time courses, for the chain figure
+        rows = [pd.DataFrame({"series": series, "condition": cond, "time": t,
+                              **{f"mouse_{k}": mouse for k, mouse in enumerate(mice)}})
+                for series, (t, per) in chain_traces(results, list(chain_spec["series"]), CHAIN_POINTS).items()
+                for cond, mice in per.items()]
+        pd.concat(rows).to_csv(folder / f"{name}.chain.csv", index=False, float_format="%.4g")
     return path
 
 
 def redraw(folder: Path) -> list[Path]:
     """Draw the figure of every experiment whose table is in ``folder``."""
     drawn = []
-    for table_path in sorted(p for p in folder.glob("*.csv") if not p.name.endswith(".series.csv")):
+    for table_path in sorted(p for p in folder.glob("*.csv") if not p.name.endswith((".series.csv", ".chain.csv"))):
         c = _prepared(table_path.stem)
         exp = c["experiment"]
         results = _from_table(table_path)
@@ -61,7 +72,24 @@ def redraw(folder: Path) -> list[Path]:
         drawn += condition_figure(results, measures, exp.get("title", exp["name"]), folder / table_path.stem,
                                   labels={name: m.title for name, m in c["measures"].items()},
                                   series=list(summaries), windows=c["windows"], summaries=summaries)
+        chain_path = table_path.with_name(f"{table_path.stem}.chain.csv")
+        traces = _traces(chain_path) if chain_path.exists() else None
+        if traces is not None or (exp.get("figure") or {}).get("interaction"):
+            drawn += list(figures(c, results, folder, traces).values())
     return drawn
+
+
+def _traces(path: Path) -> dict:
+    """The stored chain traces, as :func:`~circuitsim.plotting.chain.chain_traces` gives them."""
+    out = {}
+    for series, frame in pd.read_csv(path).groupby("series", sort=False):
+        per = {}
+        for cond, f in frame.groupby("condition", sort=False):
+            mice = [c for c in f.columns if c.startswith("mouse_") and f[c].notna().any()]
+            per[cond] = f[mice].to_numpy().T
+            t = f["time"].to_numpy()
+        out[series] = (t, per)
+    return out
 
 
 def _prepared(name: str) -> dict:
