@@ -24,7 +24,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_EXPERIMENTS = ["grik4_rescue", "grik4_high_anxiety", "mea_opto", "mea_mpoa_terminal", "mea_chemo",
-                       "mea_chemo_time", "mea_light_dose", "isolation_iron", "iron_necessity"]
+                       "mea_chemo_time", "mea_light_dose", "isolation_iron", "iron_necessity", "nvc_disruption",
+                       "nvc_rigidity", "nvc_graded", "blood_flow_causality"]
 
 
 def tree_pss_kb(pid: int) -> int:
