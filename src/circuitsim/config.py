@@ -429,8 +429,13 @@ def _check_experiment(c: dict, exp: dict, circuit: dict, module) -> None:
             if spec.get(key) not in measures:
                 raise ConfigError(f"prediction {pid}: {key}={spec.get(key)!r} is not one of "
                                   f"{', '.join(sorted(measures))}")
-        if "measure_b" in spec and spec.get("kind") not in ("greater", "less", "differs", "similar"):
-            raise ConfigError(f"prediction {pid}: measure_b (b's measure) is for greater, less, differs and similar")
+        if "measure_b" in spec and spec.get("kind") not in ("greater", "less", "differs", "similar", "correlates"):
+            raise ConfigError(f"prediction {pid}: measure_b (b's measure) is for greater, less, differs, similar and "
+                              "correlates")
+        if spec["kind"] == "correlates" and ("measure_b" not in spec or spec.get("direction") not in
+                                             ("positive", "negative") or "b" in spec):
+            raise ConfigError(f"prediction {pid}: correlates needs a (one condition), measure, measure_b and direction "
+                              "(positive or negative)")
         if spec["kind"] == "similar":  # its margin, or the experiment's default (experiment.similarity_margin)
             spec["margin"] = spec.get("margin", exp.get("similarity_margin"))
             _number(f"prediction {pid}: margin", spec["margin"], 1e-6, 10.0)

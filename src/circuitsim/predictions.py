@@ -21,6 +21,10 @@ A prediction in an experiment config names a measure, the conditions it compares
   paired like the other kinds: each animal's own Spearman correlation across the levels, effect = their mean,
   bootstrapped over animals (rank test: Wilcoxon signed-rank of the per-animal correlations against 0).
 
+* ``correlates``: across the animals of condition ``a``, Spearman's correlation between ``measure`` and ``measure_b``
+  (e.g. a coupling gain and an anxiety index); held when the CI (pairs of values resampled together) is on the
+  ``direction`` side of 0 (``positive`` or ``negative``).
+
 **Small groups.** With fewer than 10 mice in a compared group the bootstrap percentile interval is too narrow, so
 a directional verdict (greater, less, differs, toward, trend) also needs the rank test to agree in the claimed
 direction at p < 0.05 (Wilcoxon signed-rank for the same mice, else Mann-Whitney; Spearman for a trend), and
@@ -47,7 +51,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from scipy import stats
 
-KINDS = ("greater", "less", "differs", "similar", "toward", "trend")
+KINDS = ("greater", "less", "differs", "similar", "toward", "trend", "correlates")
 BASES = ("simulated", "construction")
 SMALL_N = 10  # below this many mice per group the rank test must agree (see module docstring)
 
@@ -89,6 +93,8 @@ def _evaluate(spec: dict, table, seed: int, n_boot: int) -> Outcome:
     rng = np.random.default_rng(seed)
     if kind == "trend":
         return _trend(spec, table, rng, n_boot)
+    if kind == "correlates":
+        return _correlates(spec, table, rng, n_boot)
     a = _values(table, spec["a"], measure)
     b = _values(table, spec["b"], spec.get("measure_b", measure))
     paired = table.same_animals(_first(spec["a"]), _first(spec["b"]))
@@ -142,6 +148,29 @@ def _evaluate(spec: dict, table, seed: int, n_boot: int) -> Outcome:
                         {"mean_a": np.mean(a), "mean_b": np.mean(b), "hedges_g": _hedges_g(a, b), "at_least": size,
                          "rank_p": rank_p, "paired": paired, "small_n_rule": small, **_power(a, b, paired)})
     raise ValueError(f"prediction {spec.get('id')}: kind {kind!r} is not one of {', '.join(KINDS)}")
+
+
+def _correlates(spec, table, rng, n_boot) -> Outcome:
+    """Spearman correlation of two measures over the animals of one condition, bootstrapped over animals."""
+    x = table.values(spec["a"], spec["measure"])
+    y = table.values(spec["a"], spec["measure_b"])
+    keep = np.isfinite(x) & np.isfinite(y)
+    x, y = x[keep], y[keep]
+
+    def rho(u, v, axis=-1):  # Spearman's rho for a batch of paired resamples (Pearson on ranks)
+        ru, rv = stats.rankdata(u, axis=axis), stats.rankdata(v, axis=axis)
+        ru, rv = ru - ru.mean(axis=axis, keepdims=True), rv - rv.mean(axis=axis, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (ru * rv).sum(axis=axis) / np.sqrt((ru**2).sum(axis=axis) * (rv**2).sum(axis=axis))
+
+    effect, lo, hi = _boot((x, y), rho, rng, n_boot, paired=True)
+    side = "greater" if spec["direction"] == "positive" else "less"
+    held = lo > 0 if side == "greater" else hi < 0
+    rank_p = float(stats.spearmanr(x, y, alternative=side).pvalue) if len(x) > 2 else float("nan")
+    small = len(x) < SMALL_N
+    if small:
+        held = held and rank_p < 0.05
+    return _outcome(spec, held, effect, lo, hi, int(len(x)), {"rank_p": rank_p, "paired": True, "small_n_rule": small})
 
 
 def _first(condition):

@@ -192,3 +192,19 @@ def test_contrast_needs_the_same_animals():
     table = _table(values, animals={"a_y": 100})
     with pytest.raises(ValueError, match="same animals"):
         evaluate(_spec(a=["a_x", "a_y"], b=["b_x", "b_y"]), table, seed=0, n_boot=1000)
+
+
+def test_correlates_is_spearman_over_one_conditions_animals():
+    """``correlates``: Spearman's rho of two measures across the animals of one condition, on the claimed side."""
+    from circuitsim.predictions import evaluate
+    from circuitsim.results import Results
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=20)
+    rows = [{"condition": "c", "mouse": k, "cohort": "all", "animal": k, "seed": 0, "g": x[k],
+             "up": 2 * x[k] + 0.3 * rng.normal(), "down": -x[k] + 0.3 * rng.normal()} for k in range(20)]
+    table = Results.from_rows(rows, ["c"], ["all"], 20, attrs={})
+    spec = {"id": "r", "kind": "correlates", "measure": "g", "a": "c", "basis": "simulated", "claim": ""}
+    assert evaluate({**spec, "measure_b": "up", "direction": "positive"}, table, 0, 500).held
+    assert not evaluate({**spec, "measure_b": "down", "direction": "positive"}, table, 0, 500).held
+    assert evaluate({**spec, "measure_b": "down", "direction": "negative"}, table, 0, 500).held

@@ -70,7 +70,7 @@ def chain_figure(traces: dict, title: str, stem: Path, windows: dict | None = No
             ax = axes[row, col]
             y = per[cond]
             for mouse in y:
-                ax.plot(t, mouse, color="0.55", lw=0.35, alpha=0.5)
+                ax.plot(t, mouse, color="0.55", lw=0.35, alpha=0.5, rasterized=True)  # light SVGs
             with np.errstate(invalid="ignore"):
                 ax.plot(t, np.nanmean(y, axis=0), color=colours[(col + 1) % len(colours)], lw=1.6)  # [0] is black
             for start, stop in (windows or {}).values():
@@ -100,7 +100,7 @@ def interaction_figure(results, spec: dict, title: str, stem: Path, label: str |
         paired = all(results.same_animals(conditions[0], c) for c in conditions[1:])
         if paired:
             for mouse in values.T:
-                ax.plot(x + shift, mouse, color=colour, lw=0.4, alpha=0.3)
+                ax.plot(x + shift, mouse, color=colour, lw=0.4, alpha=0.3, rasterized=True)
         mean = values.mean(axis=1)
         half = 1.96 * values.std(axis=1, ddof=1) / np.sqrt(values.shape[1])
         ax.errorbar(x + shift, mean, yerr=half, color=colour, lw=1.6, marker="o", ms=4, capsize=2, label=group)
