@@ -23,6 +23,19 @@ MAJORITY = 2
 EXPERIMENTS = ("nvc_disruption", "nvc_rigidity", "nvc_graded", "blood_flow_causality")
 pytestmark = pytest.mark.slow
 SMALL_NETWORK_MISSES: dict = {}  # the experiments run at their own size here
+# A declared known miss that holds in some cohorts (2 of 5 in the 5-cohort run): with three seeds either verdict is
+# expected, so its test is a non-strict xfail (reported, never failing); its pooled effect is in the card.
+FRAGILE = {"N9_coupling_tracks_anxiety": "holds in ~2 of 5 cohorts of 10 mice (pooled over 50 mice it holds)"}
+
+
+def _params(basis: str) -> list:
+    """prediction_params, with the fragile known misses' strict xfail made non-strict."""
+    out = []
+    for param in prediction_params(EXPERIMENTS, basis, SMALL_NETWORK_MISSES):
+        pid = param.values[1]["id"]
+        out.append(pytest.param(*param.values, id=pid, marks=[pytest.mark.xfail(strict=False, reason=FRAGILE[pid])])
+                   if pid in FRAGILE else param)
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +44,7 @@ def verdicts(tmp_path_factory):
     return verdict_cache(tmp_path_factory)
 
 
-@pytest.mark.parametrize("name, spec", prediction_params(EXPERIMENTS, "simulated", SMALL_NETWORK_MISSES))
+@pytest.mark.parametrize("name, spec", _params("simulated"))
 def test_simulated_prediction_holds_in_most_seeds(verdicts, name, spec):
     outcomes = [verdicts(name, seed)[spec["id"]] for seed in SEEDS]
     held = sum(o.held for o in outcomes)
@@ -39,7 +52,7 @@ def test_simulated_prediction_holds_in_most_seeds(verdicts, name, spec):
         f"effect {o.effect:.3g} [{o.ci_low:.3g}, {o.ci_high:.3g}]" for o in outcomes)
 
 
-@pytest.mark.parametrize("name, spec", prediction_params(EXPERIMENTS, "construction", SMALL_NETWORK_MISSES))
+@pytest.mark.parametrize("name, spec", _params("construction"))
 def test_construction_check_passes_in_most_seeds(verdicts, name, spec):
     held = sum(verdicts(name, seed)[spec["id"]].held for seed in SEEDS)
     assert held >= MAJORITY, f"{spec['id']} held in {held} of {len(SEEDS)} seeds"
