@@ -404,11 +404,7 @@ def _check_experiment(c: dict, exp: dict, circuit: dict, module) -> None:
             raise ConfigError(f"experiment.figure.measures: {m!r} is not a measure")
     _check_timeline((exp.get("figure") or {}).get("timeline"), conditions, measures)
     _check_interaction((exp.get("figure") or {}).get("interaction"), conditions, measures)
-    chain = (exp.get("figure") or {}).get("chain")
-    if chain and (not isinstance(chain, dict) or set(chain) - {"series", "shade", "labels"} or not chain.get("series")
-                  or set(chain.get("shade") or []) - set(windows)):
-        raise ConfigError("experiment.figure.chain: needs series ([names of time series]) and optionally shade "
-                          f"([epochs] from {', '.join(w for w in windows if w)}) and labels ({{series: axis label}})")
+    _check_chain((exp.get("figure") or {}).get("chain"), windows)
     for name, spec in conditions.items():
         by = (spec.get("select") or {}).get("by")
         if by is not None and by not in measures:
@@ -479,6 +475,14 @@ def _check_timeline(spec, conditions: dict, measures: dict) -> None:
         bad = sorted(set(spec.get(key) or []) - set(measures))
         if bad:
             raise ConfigError(f"{where}.{key}: {bad} are not measures")
+
+
+def _check_chain(spec, windows: dict) -> None:
+    """``experiment.figure.chain`` (plotting.chain): series to draw, epochs to shade, axis labels."""
+    if spec and (not isinstance(spec, dict) or set(spec) - {"series", "shade", "labels"} or not spec.get("series")
+                 or set(spec.get("shade") or []) - set(windows)):
+        raise ConfigError("experiment.figure.chain: needs series ([names of time series]) and optionally shade "
+                          f"([epochs] from {', '.join(w for w in windows if w)}) and labels ({{series: axis label}})")
 
 
 def _check_interaction(spec, conditions: dict, measures: dict) -> None:

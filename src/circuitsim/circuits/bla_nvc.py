@@ -36,9 +36,10 @@ import numpy as np
 
 from ..parts.astrocytes import UNITS as ASTRO_UNITS
 from ..parts.astrocytes import astrocytes, glutamate_input
-from ..parts.groups import make_group
+from ..parts.groups import make_group, rate_input
 from ..parts.network import Circuit, RunParameter, assemble, make_signals
 from ..readouts.bold import UNITS as BOLD_UNITS
+from . import SESSION_UNITS, check_session, session_epochs
 
 NVU, ASTRO, GLUTAMATE = "nvu", "astro", "astro_glutamate"
 STRUCTURAL_KEYS = ("session", "astrocytes", "vessel.dt", "vessel.hemodynamics", "vessel.time_scale", "vessel.tau_r",
@@ -49,7 +50,7 @@ VESSEL = {"eps_N": (None, True), "eps_A": (None, True), "opto_gain": (None, Fals
           "k_s": (b2.Hz, False), "k_c": (None, False)}
 LOOPS = {"g_mech": b2.amp, "g_katp": b2.siemens, "theta_E": None}
 UNITS = {
-    "session.*.0": "second", "session.*.1": "second",
+    **SESSION_UNITS,
     **{f"astrocytes.model.{k}": u for k, u in ASTRO_UNITS.items()},
     **{f"astrocytes.{k}": u for k, u in ASTRO_UNITS.items()},
     "astrocytes.per_astrocyte": "1", "astrocytes.dt": "ms", "astrocytes.spill": "1", "astrocytes.U_rel": "1",
@@ -108,9 +109,7 @@ def check(circuit) -> None:
     and gains are in range."""
     from ..parts.units import quantity
 
-    for name, window in (circuit.get("session") or {}).items():
-        if isinstance(window, (str, int, float)) or len(window) != 2:
-            raise ValueError(f"circuit.session.{name}={window!r}: an epoch is [start, stop], e.g. [4 s, 14 s]")
+    check_session(circuit)
     per = (circuit.get("astrocytes") or {}).get("per_astrocyte")
     if isinstance(per, bool) or not isinstance(per, int) or per < 1:
         raise ValueError(f"circuit.astrocytes.per_astrocyte={per!r} must be a whole number >= 1")
@@ -124,13 +123,8 @@ def check(circuit) -> None:
 
 
 def epochs(circuit_cfg: dict, sim: dict) -> dict:
-    """The session's windows (s)."""
-    out = {name: (float(a), float(b)) for name, (a, b) in circuit_cfg["session"].items()}
-    for name, (a, b) in out.items():
-        if not sim["transient"] <= a < b <= sim["duration"] + 1e-9:
-            raise ValueError(f"circuit.session.{name}=[{a:g} s, {b:g} s] must lie within the analysed run "
-                             f"(sim.transient {sim['transient']:g} s to sim.duration {sim['duration']:g} s)")
-    return out
+    """The session's windows (s), all after the transient (every one is an analysed window)."""
+    return session_epochs(circuit_cfg, sim, earliest=sim["transient"])
 
 
 def build(circuit_cfg: dict, library: dict, sim: dict) -> Circuit:
@@ -150,15 +144,10 @@ def build(circuit_cfg: dict, library: dict, sim: dict) -> Circuit:
     for link, variable in (("f_link", "f"), ("fset_link", "f_set"), ("E_link", "E")):
         setattr(pn, link, b2.linked_var(nvu, variable, index=np.zeros(len(pn), dtype=int)))
 
-    tau_r = vessel["tau_r"]
     interneurons = [circuit.populations[p].group for p in ("bla_pv", "bla_som")]
-    for name, group, target, n in (("pn_to_nvu", pn, "r_pn", len(pn)),
-                                   *((f"{g.name}_to_nvu", g, "r_in", sum(len(i) for i in interneurons))
-                                     for g in interneurons)):
-        syn = b2.Synapses(group, nvu, on_pre=f"{target}_post += 1/(n_cells*tau_r)", name=name,
-                          namespace={"n_cells": n, "tau_r": tau_r})
-        syn.connect()
-        circuit.add_objects(syn)
+    circuit.add_objects(rate_input("pn_to_nvu", pn, nvu, "r_pn", len(pn), vessel["tau_r"]),
+                        *(rate_input(f"{g.name}_to_nvu", g, nvu, "r_in", sum(len(i) for i in interneurons),
+                                     vessel["tau_r"]) for g in interneurons))
 
     params = {**astro_cfg["model"], **{k: astro_cfg[k] for k in ASTRO_UNITS if k in astro_cfg}}
     n_astro = -(-len(pn) // int(astro_cfg["per_astrocyte"]))

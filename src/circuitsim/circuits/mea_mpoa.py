@@ -24,12 +24,13 @@ import brian2 as b2
 import numpy as np
 
 from ..parts import opsin
-from ..parts.groups import make_group
+from . import SESSION_UNITS, check_session, session_epochs
+from ..parts.groups import make_group, rate_input
 from ..parts.network import Circuit, RunParameter, assemble, make_signals, population_size
 
 STRUCTURAL_KEYS = ("negative_state.dt", "negative_state.tau_r", "terminals")
 UNITS = {
-    "session.*.0": "second", "session.*.1": "second",
+    **SESSION_UNITS,
     "negative_state.dt": "ms", "negative_state.tau_r": "ms", "negative_state.tau_N": "second",
     "negative_state.k_shock": "Hz", "negative_state.k_rate": "1", "negative_state.r0": "Hz",
     "negative_state.g_N": "pA",
@@ -46,19 +47,12 @@ _STATE_PARAMETERS = {"tau_N": b2.second, "k_shock": b2.Hz, "k_rate": None, "r0":
 
 def check(circuit) -> None:
     """The session's epochs must be ordered windows."""
-    for name, window in (circuit.get("session") or {}).items():
-        if isinstance(window, (str, int, float)) or len(window) != 2:
-            raise ValueError(f"circuit.session.{name}={window!r}: an epoch is [start, stop], e.g. [2 s, 4 s]")
+    check_session(circuit)
 
 
 def epochs(circuit_cfg: dict, sim: dict) -> dict:
     """The session's windows (s)."""
-    out = {name: (float(a), float(b)) for name, (a, b) in circuit_cfg["session"].items()}
-    for name, (a, b) in out.items():
-        if not 0 <= a < b <= sim["duration"] + 1e-9:
-            raise ValueError(f"circuit.session.{name}=[{a:g} s, {b:g} s] must lie within the run "
-                             f"(sim.duration {sim['duration']:g} s)")
-    return out
+    return session_epochs(circuit_cfg, sim)
 
 
 def build(circuit_cfg: dict, library: dict, sim: dict) -> Circuit:
@@ -118,10 +112,7 @@ r0 : Hz (shared)
 """
     state = make_group(STATE, 1, eqs, spec["dt"], {"shock": signals["shock"], "tau_r": spec["tau_r"]})
     glu = circuit.populations["mpoa_glu"].group
-    rate_in = b2.Synapses(glu, state, on_pre="r_post += 1/(n_glu*tau_r)", name="mpoa_glu_rate",
-                          namespace={"n_glu": len(glu), "tau_r": spec["tau_r"]})
-    rate_in.connect()
-    circuit.add_objects(rate_in)
+    circuit.add_objects(rate_input("mpoa_glu_rate", glu, state, "r", len(glu), spec["tau_r"]))
     for name in _STATE_PARAMETERS:
         setattr(state, name, 0 * (_STATE_PARAMETERS[name] or 1))
     return state

@@ -19,6 +19,17 @@ def make_group(name: str, n: int, equations: str, dt, namespace: dict | None = N
                           **spiking)
 
 
+def rate_input(name: str, source, target: b2.NeuronGroup, variable: str, n_cells: int, tau) -> b2.Synapses:
+    """A population rate read by another group: every spike of ``source`` adds ``1/(n_cells*tau)`` to ``variable``
+    of ``target``'s (single) element, whose equations let it decay with ``tau`` (``d<variable>/dt = -<variable>/tau``):
+    the population's rate low-passed over ``tau``, in Hz. ``n_cells`` counts the population (several sources may
+    feed one variable)."""
+    syn = b2.Synapses(source, target, on_pre=f"{variable}_post += 1/(n_cells*tau_rate)", name=name,
+                      namespace={"n_cells": n_cells, "tau_rate": tau})
+    syn.connect()
+    return syn
+
+
 def subset_size(fraction: float, n: int) -> int:
     """Number of neurons of a population's tagged subset (``subsets: {name: {fraction}}``: its first neurons)."""
     return max(1, int(round(float(fraction) * n)))
