@@ -1,0 +1,60 @@
+"""Gathering a sweep (circuitsim.sweep): a synthetic multirun folder with complete, failed and running points."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import xarray as xr
+
+from circuitsim import sweep
+
+
+def _point(root, k, overrides, outcomes=None, log=""):
+    folder = root / str(k)
+    (folder / ".hydra").mkdir(parents=True)
+    (folder / ".hydra" / "overrides.yaml").write_text("".join(f"- {o}\n" for o in ["experiment=toy", *overrides]))
+    (folder / "__main__.log").write_text(log)
+    if outcomes is not None:
+        (folder / "predictions.json").write_text(json.dumps(outcomes))
+        (folder / "COMPLETE").write_text("1.0 s\n")
+
+
+def _outcome(pid, held, effect):
+    return {"id": pid, "held": held, "effect": effect, "ci_low": effect - 1, "ci_high": effect + 1, "n": 10,
+            "basis": "simulated", "known_miss": None}
+
+
+def test_gather_one_parameter(tmp_path):
+    for k, g in enumerate((1.0, 1.5, 2.0)):
+        _point(tmp_path, k, [f"circuit.gain={g}", "seed=0"], [_outcome("P1", g > 1.2, g), _outcome("P2", True, -g)])
+    _point(tmp_path, 3, ["circuit.gain=2.5", "seed=0"], log="[x][circuitsim][ERROR] - circuitsim: error: blew up\n")
+    _point(tmp_path, 4, ["circuit.gain=3.0", "seed=0"], log="[x][numexpr][INFO] - started\n")
+    paths = sweep.gather(tmp_path)
+    points = pd.read_csv(paths["points"])
+    assert list(points["status"]) == ["complete"] * 3 + ["failed", "running"]
+    assert "blew up" in points.loc[3, "reason"]
+    assert sweep.swept_keys(points) == ["circuit.gain"]  # seed is the same everywhere
+    table = pd.read_csv(paths["table"])
+    p1 = table[table["prediction"] == "P1"].sort_values("circuit.gain")
+    assert list(p1["held"]) == [False, True, True] and list(p1["effect"]) == [1.0, 1.5, 2.0]
+    with xr.open_dataset(paths["netcdf"], engine="h5netcdf") as ds:
+        assert ds["effect"].sizes == {"point": 5, "prediction": 2}
+        assert list(ds["status"].values) == ["complete"] * 3 + ["failed", "running"]
+    assert paths["figure"].exists()
+
+
+def test_gather_two_parameters_draws_a_verdict_grid(tmp_path):
+    k = 0
+    for a in (1, 2):
+        for b in ("x", "y"):
+            _point(tmp_path, k, [f"a={a}", f"b={b}"], [_outcome("P", a == 2, a)])
+            k += 1
+    paths = sweep.gather(tmp_path)
+    assert sweep.swept_keys(pd.read_csv(paths["points"])) == ["a", "b"]
+    assert paths["figure"].exists()
+
+
+def test_command_line_refuses_a_folder_without_points(tmp_path, capsys):
+    assert sweep.main([str(tmp_path)]) == 2
+    assert "no sweep points" in capsys.readouterr().err
