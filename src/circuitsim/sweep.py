@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+from hydra.experimental.callback import Callback
 
 FIELDS = ("held", "effect", "ci_low", "ci_high", "n")
 
@@ -207,6 +208,19 @@ def _axis(values: pd.Series) -> np.ndarray:
     except (TypeError, ValueError):
         order = sorted(set(values), key=_key)
         return np.array([order.index(v) for v in values], dtype=float)
+
+
+class Gather(Callback):
+    """Hydra callback (``hydra.callbacks.gather`` in configs/config.yaml): gathers every multirun when it ends."""
+
+    def on_multirun_end(self, config, **kwargs) -> None:
+        root = Path(str(config.hydra.sweep.dir))
+        try:
+            paths = gather(root)
+        except (ValueError, OSError) as exc:  # a sweep's results stay where they are; the table can be made later
+            print(f"circuitsim: could not gather {root}: {exc}", file=sys.stderr)
+            return
+        print(f"sweep table: {paths['table']}")
 
 
 def main(argv: list[str] | None = None) -> int:
