@@ -27,10 +27,25 @@ from .config import ConfigError, check_overrides, prepare
 
 @hydra.main(version_base="1.3", config_path="pkg://circuitsim.configs", config_name="config")
 def _app(cfg: DictConfig) -> None:
+    hydra_cfg = HydraConfig.get()
+    outdir = Path(hydra_cfg.runtime.output_dir)
+    if _already_done(outdir, list(hydra_cfg.overrides.task)):  # a resumed sweep: this point is complete
+        print(f"{outdir}: complete with the same overrides, skipped")
+        return
     try:
-        run_experiment(cfg, Path(HydraConfig.get().runtime.output_dir))
+        run_experiment(cfg, outdir)
     except (ConfigError, SimulationError) as exc:
         _fail(exc)
+
+
+def _already_done(outdir: Path, overrides: list[str]) -> bool:
+    """A finished run (its ``COMPLETE`` marker) made with exactly these overrides: re-running a sweep into the same
+    folder (``hydra.sweep.dir=...``) recomputes only the points that are missing or broken."""
+    marker = outdir / "COMPLETE"
+    if not marker.exists():
+        return False
+    lines = marker.read_text().splitlines()
+    return len(lines) > 1 and lines[1] == json.dumps(sorted(overrides))
 
 
 class SimulationError(RuntimeError):
@@ -94,7 +109,8 @@ def run_experiment(cfg: DictConfig, outdir: Path) -> dict:
             except ValueError as exc:
                 raise ConfigError(f"{exc} (results are in {outdir})") from None
     elapsed = time.perf_counter() - started
-    (outdir / "COMPLETE").write_text(f"{elapsed:.2f} s\n")  # written last: marks a finished run
+    overrides = sorted(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
+    (outdir / "COMPLETE").write_text(f"{elapsed:.2f} s\n{json.dumps(overrides)}\n")  # written last: a finished run
     cohorts = f"{c['replicates']} replicate cohorts (seeds {c['seed']}-{c['seed'] + c['replicates'] - 1}) of " \
         if c["replicates"] > 1 else ""
     print(f"\n{exp['name']}: {cohorts}{c['n_mice']} virtual mice per condition, seed {c['seed']}, "

@@ -58,3 +58,15 @@ def test_gather_two_parameters_draws_a_verdict_grid(tmp_path):
 def test_command_line_refuses_a_folder_without_points(tmp_path, capsys):
     assert sweep.main([str(tmp_path)]) == 2
     assert "no sweep points" in capsys.readouterr().err
+
+
+def test_a_point_is_skipped_only_when_complete_with_the_same_overrides(tmp_path):
+    from circuitsim.__main__ import _already_done
+
+    overrides = ["experiment=toy", "circuit.gain=1.5"]
+    assert not _already_done(tmp_path, overrides)  # no marker
+    (tmp_path / "COMPLETE").write_text("1.0 s\n")
+    assert not _already_done(tmp_path, overrides)  # an old marker without overrides: recompute
+    (tmp_path / "COMPLETE").write_text(f"1.0 s\n{json.dumps(sorted(overrides))}\n")
+    assert _already_done(tmp_path, list(reversed(overrides)))
+    assert not _already_done(tmp_path, ["experiment=toy", "circuit.gain=2.0"])
