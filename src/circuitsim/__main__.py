@@ -20,6 +20,7 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from .config import ConfigError, check_overrides, prepare
@@ -32,10 +33,26 @@ def _app(cfg: DictConfig) -> None:
     if _already_done(outdir, list(hydra_cfg.overrides.task)):  # a resumed sweep: this point is complete
         print(f"{outdir}: complete with the same overrides, skipped")
         return
+    (outdir / "FAILED").unlink(missing_ok=True)
     try:
         run_experiment(cfg, outdir)
     except (ConfigError, SimulationError) as exc:
-        _fail(exc)
+        if hydra_cfg.mode != RunMode.MULTIRUN:
+            _fail(exc)
+        _point_failed(outdir, str(exc))
+    except Exception as exc:  # noqa: BLE001 - in a sweep, one broken point must not stop the others
+        if hydra_cfg.mode != RunMode.MULTIRUN:
+            raise
+        _point_failed(outdir, f"{type(exc).__name__}: {exc}")
+
+
+def _point_failed(outdir: Path, reason: str) -> None:
+    """A sweep point that failed: its reason in ``FAILED`` (read by circuitsim.sweep) and the log; the sweep goes on
+    and exits non-zero at its end."""
+    reason = " ".join(reason.split())[:500]
+    (outdir / "FAILED").write_text(reason + "\n")
+    logging.getLogger(__name__).error("circuitsim: error: %s", reason)
+    print(f"circuitsim: error: {outdir}: {reason}", file=sys.stderr)
 
 
 def _already_done(outdir: Path, overrides: list[str]) -> bool:
@@ -78,6 +95,10 @@ def run_experiment(cfg: DictConfig, outdir: Path) -> dict:
         raise SimulationError(str(exc)) from None
     results.save(paths["results"])
     report.write_json(outcomes, paths["predictions"])
+    if c["robustness"]["factors"]:  # a robustness world: the factor of every jittered parameter
+        paths["world"] = outdir / "world.json"
+        report.write_records({"world": c["robustness"]["world"], "jitter": c["robustness"]["jitter"],
+                           "factors": c["robustness"]["factors"]}, paths["world"])
     if c["figure"]:
         measures = exp.get("figure", {}).get("measures") or results.measures
         try:  # the results are saved already

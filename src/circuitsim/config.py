@@ -19,7 +19,7 @@ from brian2 import have_same_dimensions
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from . import interventions, readouts
+from . import interventions, readouts, robustness
 from .circuits import module as circuit_module
 from .parts.background import sources as background_sources
 from .parts.light import FIBER_UNITS
@@ -33,11 +33,12 @@ from .predictions import BASES, KINDS
 from .stage import condition_stage
 
 TOP_LEVEL = {"cells", "receptors", "opsins", "hemodynamics", "astrocytes", "circuit", "sim", "experiment", "seed", "n_mice", "mice", "stats", "figure",
-             "replicates"}
+             "replicates", "robustness"}
 SECTION_KEYS = {
     "sim": {"device", "dt", "duration", "transient", "scale", "n_jobs", "build_cache", "max_rate", "rate_bin"},
     "mice": {"jitter_sd", "noise"},
     "stats": {"n_boot"},
+    "robustness": {"world", "jitter"},
     "experiment": {"name", "title", "circuit", "design", "cohorts", "conditions", "protocol", "stage", "epochs",
                    "predictions", "similarity_margin", "figure"},
 }
@@ -209,6 +210,7 @@ def _check(c: dict, module) -> dict:
     for name, readout, _ in _readouts(circuit):
         declared.update({f"circuit.readouts.{name}.{k}": u for k, u in readout.units.items()})
     c = parse_tree(c, declared, parse=lambda path: path.split(".")[-1] not in TEXT)
+    _world(c)
     exp, circuit = c["experiment"], c["circuit"]
 
     sim = c["sim"]
@@ -238,6 +240,17 @@ def _check(c: dict, module) -> dict:
     _check_circuit(c, circuit)
     _check_experiment(c, exp, circuit, module)
     return c
+
+
+def _world(c: dict) -> None:
+    """A robustness world (``robustness.world=<int>``): jitter the circuit before it is checked, so a world whose
+    parameters break a rule fails with that rule's message. Records {path: factor} in ``robustness.factors``."""
+    spec = c["robustness"]
+    _number("robustness.jitter", spec["jitter"], 0.0, 0.9)
+    spec["factors"] = {}
+    if spec["world"] is not None:
+        _int(c, "robustness.world", spec["world"], 0)
+        spec["factors"] = robustness.jitter(c, spec["world"], float(spec["jitter"]))
 
 
 def _check_circuit(c: dict, circuit: dict) -> None:

@@ -339,6 +339,9 @@ def _standalone_one(run: RunSpec) -> RunOutput:
 def _map(fn, items: list, n_jobs: int) -> list:
     if n_jobs <= 1 or len(items) <= 1:
         return [fn(item) for item in items]
-    ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(min(n_jobs, len(items))) as pool:
+    pool = multiprocessing.get_context("fork").Pool(min(n_jobs, len(items)))
+    try:
         return pool.map(fn, items, chunksize=1)
+    finally:  # workers leave on their own: a cluster job (submitit) ignores the SIGTERM that terminate() would send
+        pool.close()
+        pool.join()

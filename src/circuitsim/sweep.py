@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -49,9 +50,11 @@ def overrides(folder: Path) -> dict:
 
 
 def status(folder: Path) -> tuple[str, str]:
-    """("complete" | "failed" | "running", the failure's last log line)."""
+    """("complete" | "failed" | "running", why it failed: its ``FAILED`` marker or the last error in its log)."""
     if (folder / "COMPLETE").exists() and (folder / "predictions.json").exists():
         return "complete", ""
+    if (folder / "FAILED").exists():
+        return "failed", (folder / "FAILED").read_text().strip()[:500]
     log = folder / "__main__.log"
     lines = [ln for ln in log.read_text(errors="replace").splitlines() if ln.strip()] if log.exists() else []
     errors = [ln for ln in lines if "error" in ln.lower() or "Traceback" in ln]
@@ -113,10 +116,42 @@ def gather(root: Path) -> dict[str, Path]:
     table.to_csv(out["points"], index=False, float_format="%.6g")
     verdicts.to_csv(out["table"], index=False, float_format="%.6g")
     _netcdf(verdicts, swept_keys(table), out["netcdf"])
-    figure = plot(verdicts, swept_keys(table), root / "sweep")
+    swept = swept_keys(table)
+    if WORLD in swept:  # a robustness map: the share of worlds in which each prediction holds
+        from . import robustness
+
+        others = [k for k in swept if k != WORLD]
+        shares = robustness.summary(verdicts, others)
+        out["robustness"] = root / "robustness.csv"
+        shares.to_csv(out["robustness"], index=False, float_format="%.6g")
+        if not shares.empty and not others:
+            out["robustness_figure"] = robustness.figure(
+                shares, f"{_experiment(root)}: {int(shares['worlds'].max())} worlds, every circuit parameter "
+                f"x U(1 ± {_jitter(root):g})", root / "robustness")
+        swept = others
+    figure = plot(verdicts, swept, root / "sweep")
     if figure:
         out["figure"] = figure
     return out
+
+
+WORLD = "robustness.world"
+
+
+def _experiment(root: Path) -> str:
+    for folder in sorted(Path(root).iterdir()):
+        if (folder / ".hydra" / "overrides.yaml").exists():
+            for item in yaml.safe_load((folder / ".hydra" / "overrides.yaml").read_text()) or []:
+                key, _, value = str(item).partition("=")
+                if key == "experiment":
+                    return value
+    return Path(root).name
+
+
+def _jitter(root: Path) -> float:
+    for world in sorted(Path(root).glob("*/world.json")):
+        return float(json.loads(world.read_text())["jitter"])
+    return float("nan")
 
 
 def _netcdf(verdicts: pd.DataFrame, swept: list[str], path: Path) -> None:
@@ -211,7 +246,21 @@ def _axis(values: pd.Series) -> np.ndarray:
 
 
 class Gather(Callback):
-    """Hydra callback (``hydra.callbacks.gather`` in configs/config.yaml): gathers every multirun when it ends."""
+    """Hydra callback (``hydra.callbacks.gather`` in configs/config.yaml): a multirun records its size when it
+    starts, prints a progress line after every point and is gathered when it ends."""
+
+    def on_multirun_start(self, config, **kwargs) -> None:
+        root = Path(str(config.hydra.sweep.dir))
+        root.mkdir(parents=True, exist_ok=True)
+        total = planned(list(config.hydra.overrides.task))
+        (root / "sweep.json").write_text(json.dumps({"points": total, "started": time.time()}) + "\n")
+        print(f"sweep of {total} points into {root}")
+
+    def on_job_end(self, config, job_return, **kwargs) -> None:
+        try:
+            print(progress(Path(str(config.hydra.sweep.dir))), flush=True)
+        except (OSError, ValueError):  # progress is a courtesy: never let it fail a point
+            pass
 
     def on_multirun_end(self, config, **kwargs) -> None:
         root = Path(str(config.hydra.sweep.dir))
@@ -220,7 +269,47 @@ class Gather(Callback):
         except (ValueError, OSError) as exc:  # a sweep's results stay where they are; the table can be made later
             print(f"circuitsim: could not gather {root}: {exc}", file=sys.stderr)
             return
+        print(progress(root))
         print(f"sweep table: {paths['table']}")
+        failed = pd.read_csv(paths["points"]).query("status == 'failed'")
+        if len(failed):  # the others ran and are gathered; the sweep as a whole did not succeed
+            print(f"circuitsim: error: {len(failed)} point(s) failed (reasons in {paths['points']})", file=sys.stderr)
+            sys.exit(1)
+
+
+def planned(task_overrides: list[str]) -> int:
+    """How many points a multirun's overrides make (the product of the sizes of its sweeps)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    total = 1
+    for o in OverridesParser.create().parse_overrides(task_overrides):
+        if o.is_sweep_override():
+            total *= len(list(o.sweep_string_iterator()))
+    return total
+
+
+def progress(root: Path) -> str:
+    """One line: points complete, failed, running and left of the sweep at ``root``, and an estimate of the time
+    left (the sweep's throughput so far: elapsed time per finished point)."""
+    root = Path(root)
+    counts = {"complete": 0, "failed": 0, "running": 0}
+    for folder in root.iterdir():
+        if (folder / ".hydra" / "overrides.yaml").exists():
+            counts[status(folder)[0]] += 1
+    meta = json.loads((root / "sweep.json").read_text()) if (root / "sweep.json").exists() else {}
+    total = int(meta.get("points", sum(counts.values())))
+    finished = counts["complete"] + counts["failed"]
+    left = max(total - finished, 0)
+    eta = ""
+    if "started" in meta and finished and left:
+        eta = f", about {_duration((time.time() - meta['started']) / finished * left)} left"
+    return (f"sweep {root.name}: {finished}/{total} done ({counts['complete']} complete, {counts['failed']} failed), "
+            f"{counts['running']} running, {left} left{eta}")
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else (f"{seconds / 60:.0f} min" if seconds < 7200
+                                                    else f"{seconds / 3600:.1f} h")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -235,9 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"circuitsim: error: {exc}", file=sys.stderr)
         return 2
-    table = pd.read_csv(paths["points"])
-    counts = table["status"].value_counts().to_dict()
-    print(f"{len(table)} points: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+    print(progress(args.root))
     for path in paths.values():
         print(f"wrote {path}")
     return 0

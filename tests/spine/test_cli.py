@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 import xarray as xr
 
@@ -93,3 +94,19 @@ def test_runs_started_together_get_their_own_folders(tmp_path):
         assert proc.wait(timeout=600) == 0, proc.stderr.read()[-2000:]
     finished = sorted((tmp_path / "outputs" / "grik4_rescue").glob("*/COMPLETE"))
     assert len(finished) == 2 and finished[0].parent != finished[1].parent
+
+
+def test_cluster_path_with_a_failing_point(tmp_path):
+    """The SLURM path's launcher (hydra-submitit-launcher) on submitit's local executor: each point is its own
+    submitted process. One point fails (a rate ceiling of 1 Hz makes every run a 'blow-up'): the other completes,
+    the table is gathered with the reason, and the sweep exits non-zero."""
+    root = tmp_path / "sweep"
+    proc = run_cli("-m", "hydra/launcher=local_processes", "experiment=grik4_rescue", *SMALL_RUN, "n_mice=2",
+                   "figure=false", "sim.max_rate=1Hz,300Hz", f"hydra.sweep.dir={root}", timeout=900)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "1 point(s) failed" in proc.stderr
+    points = pd.read_csv(root / "sweep_points.csv").set_index("sim.max_rate")
+    assert points.loc["300Hz", "status"] == "complete" and points.loc["1Hz", "status"] == "failed"
+    assert "blow-up" in points.loc["1Hz", "reason"] or "Hz" in points.loc["1Hz", "reason"]
+    assert (root / "sweep.csv").exists() and (root / "sweep.nc").exists()
+    assert "2/2 done (1 complete, 1 failed)" in proc.stdout

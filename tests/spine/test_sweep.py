@@ -70,3 +70,32 @@ def test_a_point_is_skipped_only_when_complete_with_the_same_overrides(tmp_path)
     (tmp_path / "COMPLETE").write_text(f"1.0 s\n{json.dumps(sorted(overrides))}\n")
     assert _already_done(tmp_path, list(reversed(overrides)))
     assert not _already_done(tmp_path, ["experiment=toy", "circuit.gain=2.0"])
+
+
+def test_a_failed_marker_gives_the_reason(tmp_path):
+    _point(tmp_path, 0, ["a=1"], [_outcome("P", True, 1.0)])
+    _point(tmp_path, 1, ["a=2"])
+    (tmp_path / "1" / "FAILED").write_text("runaway activity in population cem\n")
+    points = pd.read_csv(sweep.gather(tmp_path)["points"])
+    assert list(points["status"]) == ["complete", "failed"] and "runaway" in points.loc[1, "reason"]
+
+
+def test_progress_counts_points_and_estimates_the_time_left(tmp_path):
+    assert sweep.planned(["experiment=toy", "a=1,2,3", "robustness.world=range(4)", "b=1"]) == 12
+    (tmp_path / "sweep.json").write_text(json.dumps({"points": 6, "started": 0.0}))
+    _point(tmp_path, 0, ["a=1"], [_outcome("P", True, 1.0)])
+    _point(tmp_path, 1, ["a=2"], log="circuitsim: error: x\n")
+    _point(tmp_path, 2, ["a=3"])
+    line = sweep.progress(tmp_path)
+    assert "2/6 done (1 complete, 1 failed), 1 running, 4 left, about" in line
+
+
+def test_a_robustness_sweep_reports_the_share_of_worlds(tmp_path):
+    for w in range(5):  # P holds in 4 of 5 worlds (robust), Q in 3 (fragile)
+        _point(tmp_path, w, [f"robustness.world={w}"], [_outcome("P", w != 0, 1.0 + w), _outcome("Q", w < 3, -w)])
+        (tmp_path / str(w) / "world.json").write_text(json.dumps({"world": w, "jitter": 0.2, "factors": {}}))
+    paths = sweep.gather(tmp_path)
+    shares = pd.read_csv(paths["robustness"]).set_index("prediction")
+    assert shares.loc["P", ["worlds", "held"]].tolist() == [5, 4] and not shares.loc["P", "fragile"]
+    assert shares.loc["Q", "share"] == 0.6 and shares.loc["Q", "fragile"]
+    assert paths["robustness_figure"].exists() and "figure" not in paths  # worlds are not an axis to plot against
