@@ -129,7 +129,7 @@ def _timing(outputs: list, facts, wall: float, n_jobs: int) -> dict:
     loops = [o.timing["loop"] for o in outputs if o.timing]
     return {"simulate_wall": wall, "build": facts.info.get("build_seconds"), "n_runs": len(outputs),
             "n_jobs": n_jobs, "run_median": float(np.median(runs)) if runs else None,
-            "loop_median": float(np.median(loops)) if loops else None,
+            "loop_median": float(np.median(loops)) if loops else None, "loop_total": float(np.sum(loops)),
             "run_over_loop": float(np.median(np.array(runs) / np.array(loops))) if loops else None}
 
 

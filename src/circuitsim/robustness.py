@@ -101,6 +101,7 @@ def summary(verdicts, by: list[str] | None = None):
         effect = d["effect"].astype(float).dropna()
         held = int(d["held"].astype(bool).sum())
         rows.append({**dict(zip([*(by or []), "prediction"], key)), "basis": d["basis"].iloc[0],
+                     "derived_from": d["derived_from"].iloc[0] if "derived_from" in d else None,
                      "known_miss": bool(d["known_miss"].any()), "worlds": len(d), "held": held,
                      "share": held / len(d), "fragile": held / len(d) < FRAGILE_BELOW,
                      "effect_median": float(effect.median()) if len(effect) else float("nan"),
@@ -133,3 +134,14 @@ def figure(table, title: str, stem):
     ax.set_title(title, fontsize=9)
     fig.tight_layout()
     return save(fig, stem)[0]
+
+
+def markdown(table) -> str:
+    """The share table as Markdown (for cards): prediction, basis, worlds held, verdict word, effect range."""
+    lines = ["| prediction | basis | held in worlds | | effect: median [10%, 90%] |", "|---|---|---|---|---|"]
+    for _, r in table.iterrows():
+        word = "known miss" if r["known_miss"] else ("fragile" if r["fragile"] else "robust")
+        basis = r["basis"] if not isinstance(r.get("derived_from"), str) else f"derived from {r['derived_from']}"
+        lines.append(f"| {r['prediction']} | {basis} | {r['held']}/{r['worlds']} | {word} | "
+                     f"{r['effect_median']:.3g} [{r['effect_p10']:.3g}, {r['effect_p90']:.3g}] |")
+    return "\n".join(lines)

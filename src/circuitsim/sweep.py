@@ -94,7 +94,7 @@ def predictions(root: Path, table: pd.DataFrame) -> pd.DataFrame:
             continue
         for o in json.loads(path.read_text()):
             rows.append({**base, "prediction": o["id"], "basis": o.get("basis"), "known_miss": bool(o.get("known_miss")),
-                         **{f: o.get(f) for f in FIELDS}})
+                         "derived_from": o.get("derived_from"), **{f: o.get(f) for f in FIELDS}})
     return pd.DataFrame(rows)
 
 
@@ -325,6 +325,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"circuitsim: error: {exc}", file=sys.stderr)
         return 2
     print(progress(args.root))
+    if "robustness" in paths and pd.read_csv(paths["robustness"]).shape[0]:
+        from . import robustness
+
+        print(robustness.markdown(pd.read_csv(paths["robustness"])))
     for path in paths.values():
         print(f"wrote {path}")
     return 0

@@ -75,11 +75,12 @@ def test_replicates_report_share_held(tmp_path):
 
 @pytest.mark.slow
 def test_sweep_runs_each_point(tmp_path):
-    """A multirun over the Grik4 gain with the joblib launcher: one complete output folder per point."""
+    """A multirun over the Grik4 gain: one complete output folder per point, and the sweep's table at its root."""
     proc = run_cli("-m", "experiment=grik4_rescue", *SMALL_RUN, "n_mice=2", "figure=false",
                    "circuit.grik4_gain=1.2,2.0", f"hydra.sweep.dir={tmp_path / 'sweep'}", timeout=3000)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert len(list((tmp_path / "sweep").glob("*/COMPLETE"))) == 2
+    assert (tmp_path / "sweep" / "sweep.csv").exists() and "2/2 done (2 complete, 0 failed)" in proc.stdout
 
 
 def test_runs_started_together_get_their_own_folders(tmp_path):
