@@ -253,7 +253,9 @@ class Gather(Callback):
         root = Path(str(config.hydra.sweep.dir))
         root.mkdir(parents=True, exist_ok=True)
         total = planned(list(config.hydra.overrides.task))
-        (root / "sweep.json").write_text(json.dumps({"points": total, "started": time.time()}) + "\n")
+        done = sum(status(f)[0] == "complete" for f in root.iterdir() if (f / ".hydra" / "overrides.yaml").exists())
+        (root / "sweep.json").write_text(json.dumps({"points": total, "started": time.time(), "done_before": done})
+                                         + "\n")  # done_before: complete points of a resumed sweep (skipped)
         print(f"sweep of {total} points into {root}")
 
     def on_job_end(self, config, job_return, **kwargs) -> None:
@@ -290,7 +292,7 @@ def planned(task_overrides: list[str]) -> int:
 
 def progress(root: Path) -> str:
     """One line: points complete, failed, running and left of the sweep at ``root``, and an estimate of the time
-    left (the sweep's throughput so far: elapsed time per finished point)."""
+    left (the sweep's throughput so far: elapsed time per point it finished, points skipped on resume left out)."""
     root = Path(root)
     counts = {"complete": 0, "failed": 0, "running": 0}
     for folder in root.iterdir():
@@ -301,8 +303,9 @@ def progress(root: Path) -> str:
     finished = counts["complete"] + counts["failed"]
     left = max(total - finished, 0)
     eta = ""
-    if "started" in meta and finished and left:
-        eta = f", about {_duration((time.time() - meta['started']) / finished * left)} left"
+    fresh = finished - int(meta.get("done_before", 0))  # points finished by this sweep (a resumed one skips some)
+    if "started" in meta and fresh > 0 and left:
+        eta = f", about {_duration((time.time() - meta['started']) / fresh * left)} left"
     return (f"sweep {root.name}: {finished}/{total} done ({counts['complete']} complete, {counts['failed']} failed), "
             f"{counts['running']} running, {left} left{eta}")
 

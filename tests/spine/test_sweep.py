@@ -88,6 +88,8 @@ def test_progress_counts_points_and_estimates_the_time_left(tmp_path):
     _point(tmp_path, 2, ["a=3"])
     line = sweep.progress(tmp_path)
     assert "2/6 done (1 complete, 1 failed), 1 running, 4 left, about" in line
+    (tmp_path / "sweep.json").write_text(json.dumps({"points": 6, "started": 0.0, "done_before": 2}))
+    assert "left, about" not in sweep.progress(tmp_path)  # a resumed sweep: no estimate until it finishes a point
 
 
 def test_a_robustness_sweep_reports_the_share_of_worlds(tmp_path):
