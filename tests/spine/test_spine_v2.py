@@ -24,7 +24,7 @@ def toy_config(device: str, cache, **changes) -> dict:
         "sim": {"device": device, "dt": "0.1 ms", "duration": "0.6 s", "transient": "0.1 s", "scale": 1.0,
                 "n_jobs": 2, "build_cache": str(cache), "max_rate": "300 Hz", "rate_bin": "10 ms"},
         "seed": 0, "n_mice": 2, "mice": {"jitter_sd": 0.0, "noise": "fresh"}, "stats": {"n_boot": 200},
-        "figure": False, "replicates": 1,
+        "figure": False, "replicates": 1, "robustness": {"world": None, "jitter": 0.2},
         "experiment": {
             "name": "toy", "circuit": "toy.circuit", "design": "within",
             "epochs": {"before": ["0.1 s", "0.3 s"], "during": ["0.3 s", "0.6 s"]},
