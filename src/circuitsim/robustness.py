@@ -43,7 +43,7 @@ def kind(path: tuple[str, ...], section: str = "") -> str | None:
         return "probability"
     if section == "receptors" and key == "tau_rise":
         return None
-    if key.startswith("tau") or (section == "cells" and key == "C" and len(path) == 2):  # C of cells.<type>: the membrane time constant
+    if key.startswith("tau") or (section == "cells" and key == "C" and len(path) == 2):  # C: membrane tau at fixed gL
         return "time constant"
     if key == "rate" and len(path) > 1 and path[-2] == "background":
         return "background"
