@@ -1,0 +1,36 @@
+"""The talk figures command (python -m circuitsim.figures): draws from stored tables, byte-identical SVGs."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+
+from circuitsim import figures
+from conftest import REPO
+
+
+def _digests(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.svg"))}
+
+
+def test_figures_redraw_from_stored_tables_identically(tmp_path, capsys):
+    for name in ("isolation_iron.csv", "isolation_iron.stage.csv"):  # a condition figure and a timeline
+        shutil.copy(REPO / "figures" / name, tmp_path / name)
+    assert figures.main(["--only", "isolation_iron", "--folder", str(tmp_path)]) == 0
+    first = _digests(tmp_path)
+    assert set(first) == {"isolation_iron.svg", "isolation_iron_timeline.svg"}
+    assert "0 simulated" in capsys.readouterr().out
+    assert figures.main(["--only", "isolation_iron", "--folder", str(tmp_path)]) == 0
+    assert _digests(tmp_path) == first
+
+
+def test_every_curated_table_belongs_to_an_experiment():
+    tables = {p.name[:-4] for p in (REPO / "figures").glob("*.csv") if p.name.count(".") == 1}
+    assert tables and tables <= set(figures.experiments())
+
+
+def test_bad_arguments_are_one_line_errors(tmp_path, capsys):
+    assert figures.main(["--only", "no_such_experiment", "--folder", str(tmp_path)]) == 2
+    assert figures.main(["--folder", str(tmp_path / "missing")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all(line.startswith("circuitsim: error:") for line in err)
