@@ -116,17 +116,11 @@ def run_experiment(cfg: DictConfig, outdir: Path) -> dict:
                 paths.update(chain.figures(c, results, outdir))
             except ValueError as exc:
                 raise ConfigError(f"{exc} (results are in {outdir})") from None
-        timeline = exp.get("figure", {}).get("timeline")
-        if timeline:  # arms over days (experiments with a slow stage)
-            from .plotting.timeline import timeline_figure
-            from .stage import condition_stage
+        if exp.get("figure", {}).get("timeline"):  # arms over days (experiments with a slow stage)
+            from .plotting.timeline import experiment_timeline
 
-            stages = {name: condition_stage(exp, name) for name, spec in exp["conditions"].items() if "select" not in spec}
             try:
-                paths["timeline"] = timeline_figure(
-                    results, {"band": exp["similarity_margin"], **timeline}, stages,
-                    {name: m.title for name, m in c["measures"].items()}, exp.get("title", exp["name"]),
-                    outdir / f"{exp['name']}_timeline")[0]
+                paths["timeline"] = experiment_timeline(c, results, outdir / f"{exp['name']}_timeline")[0]
             except ValueError as exc:
                 raise ConfigError(f"{exc} (results are in {outdir})") from None
     elapsed = time.perf_counter() - started

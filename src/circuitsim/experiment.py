@@ -28,6 +28,7 @@ from . import interventions, readouts, simulate
 from .circuits import module as circuit_module
 from .config import ConfigError
 from .parts.network import check_bounds
+from .progress import Progress
 from .readouts.activity import binned_rates, rates
 from .results import Results
 from .simulate import RunSpec
@@ -55,7 +56,7 @@ def run(cfg: dict, workdir: Path, attrs: dict) -> Results:
         keys = [_run_key(s) for s in specs]
         for key, spec in zip(keys, specs):
             unique.setdefault(key, spec)
-        simulated_outputs = session.run(list(unique.values()))
+        simulated_outputs = session.run(list(unique.values()), Progress(len(unique), exp["name"]))
         facts = session.facts
     wall = time.perf_counter() - started
     by_key = dict(zip(unique, simulated_outputs))

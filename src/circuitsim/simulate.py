@@ -116,7 +116,7 @@ def session(cfg: dict):
         b2.set_device("runtime")
         b2.prefs.codegen.target = "numpy"
         circuit = _build(cfg)
-        yield Session(circuit.parameters, _facts(circuit), lambda runs: _runtime(cfg, runs))
+        yield Session(circuit.parameters, _facts(circuit), lambda runs, done=None: _runtime(cfg, runs, done))
     else:
         raise ValueError(f"sim.device: {sim['device']!r} is not one of cpp_standalone, runtime")
 
@@ -127,7 +127,7 @@ class Session:
 
     parameters: dict
     facts: "CircuitFacts"
-    run: object  # callable: list[RunSpec] -> list[RunOutput], in order
+    run: object  # callable: (list[RunSpec], done=None) -> list[RunOutput] in order; done(spec) after each run
 
 
 def _build(cfg: dict) -> Circuit:
@@ -176,8 +176,9 @@ def _collect(circuit: Circuit, sim: dict) -> RunOutput:
 
 
 # --------------------------------------------------------------------------------------------- runtime
-def _runtime(cfg: dict, runs: list[RunSpec]) -> list[RunOutput]:
-    return _map(_runtime_one, [(cfg, r) for r in runs], int(cfg["sim"]["n_jobs"]))
+def _runtime(cfg: dict, runs: list[RunSpec], done=None) -> list[RunOutput]:
+    return _map(_runtime_one, [(cfg, r) for r in runs], int(cfg["sim"]["n_jobs"]),
+                done and (lambda item: done(item[1])))
 
 
 def _runtime_one(args) -> RunOutput:
@@ -286,8 +287,8 @@ def _standalone_session(cfg: dict):
             facts = _facts(circuit)
             facts.info["build_seconds"] = time.perf_counter() - started
             _STANDALONE.update(circuit=circuit, build_dir=build_dir, cfg=cfg, token=uuid.uuid4().hex[:12])
-            yield Session(circuit.parameters, facts, lambda runs: _map(_standalone_one, runs,
-                                                                         int(cfg["sim"]["n_jobs"])))
+            yield Session(circuit.parameters, facts, lambda runs, done=None: _map(_standalone_one, runs,
+                                                                                   int(cfg["sim"]["n_jobs"]), done))
         finally:
             for folder in (build_dir / "results").glob(f"{_STANDALONE.get('token')}-*"):
                 shutil.rmtree(folder, ignore_errors=True)
@@ -336,12 +337,23 @@ def _standalone_one(run: RunSpec) -> RunOutput:
     return out
 
 
-def _map(fn, items: list, n_jobs: int) -> list:
+def _map(fn, items: list, n_jobs: int, done=None) -> list:
+    """``fn`` over ``items`` in order, on ``n_jobs`` forked workers; ``done(item)`` after each one finishes."""
     if n_jobs <= 1 or len(items) <= 1:
-        return [fn(item) for item in items]
+        out = []
+        for item in items:
+            out.append(fn(item))
+            if done:
+                done(item)
+        return out
     pool = multiprocessing.get_context("fork").Pool(min(n_jobs, len(items)))
     try:
-        return pool.map(fn, items, chunksize=1)
+        out = []
+        for item, result in zip(items, pool.imap(fn, items, chunksize=1)):
+            out.append(result)
+            if done:
+                done(item)
+        return out
     finally:  # workers leave on their own: a cluster job (submitit) ignores the SIGTERM that terminate() would send
         pool.close()
         pool.join()

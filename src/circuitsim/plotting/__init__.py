@@ -14,7 +14,7 @@ def save(fig, stem: Path) -> list[Path]:
     paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
     for path in paths:
         tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-        fig.savefig(tmp)
+        fig.savefig(tmp, metadata={"Date": None} if path.suffix == ".svg" else None)  # no date: reproducible SVG
         os.replace(tmp, path)
     plt.close(fig)
     return paths

@@ -24,9 +24,11 @@ import yaml
 from ..results import Results
 from .chain import chain_traces, figures
 from .conditions import condition_figure, series_summary
+from .timeline import experiment_timeline
 
 
 SERIES_POINTS = 300
+TABLE_SUFFIXES = (".series.csv", ".chain.csv", ".stage.csv")  # companions of an experiment's table
 CHAIN_POINTS = 150  # samples per series and mouse in <name>.chain.csv (an 18-s session: every 0.12 s)
 
 
@@ -49,6 +51,14 @@ def store(results_path: Path, folder: Path) -> Path:
                                         "time": summary["t"], "mean": mean, "sd": sd}))
     if frames:
         pd.concat(frames).to_csv(folder / f"{name}.series.csv", index=False, float_format="%.5g")
+    stage = [s for s in results.series if results.dataset[f"ts_{s}"].dims[-1] == "day"]
+    if stage:  # the slow stage's trajectories over days, for the timeline figure
+        frame = results.dataset[[f"ts_{s}" for s in stage]].to_dataframe().reset_index()
+        frame = frame.melt(id_vars=["condition", "mouse", "day"], value_vars=[f"ts_{s}" for s in stage],
+                           var_name="series", value_name="value").dropna(subset=["value"])
+        frame["series"] = frame["series"].str[3:]
+        frame[["series", "condition", "mouse", "day", "value"]].to_csv(folder / f"{name}.stage.csv", index=False,
+                                                                      float_format="%.6g")
     chain_spec = (_prepared(name)["experiment"].get("figure") or {}).get("chain")
     if chain_spec:  # every mouse's time courses, for the chain figure
         rows = [pd.DataFrame({"series": series, "condition": cond, "time": t,
@@ -60,22 +70,32 @@ def store(results_path: Path, folder: Path) -> Path:
 
 
 def redraw(folder: Path) -> list[Path]:
-    """Draw the figure of every experiment whose table is in ``folder``."""
+    """Draw the figures of every experiment whose table is in ``folder``."""
     drawn = []
-    for table_path in sorted(p for p in folder.glob("*.csv") if not p.name.endswith((".series.csv", ".chain.csv"))):
-        c = _prepared(table_path.stem)
-        exp = c["experiment"]
-        results = _from_table(table_path)
-        measures = exp.get("figure", {}).get("measures") or results.measures
-        series_path = table_path.with_name(f"{table_path.stem}.series.csv")
-        summaries = _summaries(series_path) if series_path.exists() else {}
-        drawn += condition_figure(results, measures, exp.get("title", exp["name"]), folder / table_path.stem,
-                                  labels={name: m.title for name, m in c["measures"].items()},
-                                  series=list(summaries), windows=c["windows"], summaries=summaries)
-        chain_path = table_path.with_name(f"{table_path.stem}.chain.csv")
-        traces = _traces(chain_path) if chain_path.exists() else None
-        if traces is not None or (exp.get("figure") or {}).get("interaction"):
-            drawn += list(figures(c, results, folder, traces).values())
+    for table_path in sorted(p for p in folder.glob("*.csv") if not p.name.endswith(TABLE_SUFFIXES)):
+        drawn += draw(table_path)
+    return drawn
+
+
+def draw(table_path: Path) -> list[Path]:
+    """Every figure of one experiment from its stored table ``<folder>/<experiment>.csv``: the condition figure,
+    its chain / interaction figures and its timeline where it has them."""
+    folder = table_path.parent
+    c = _prepared(table_path.stem)
+    exp = c["experiment"]
+    results = _from_table(table_path)
+    measures = exp.get("figure", {}).get("measures") or results.measures
+    series_path = table_path.with_name(f"{table_path.stem}.series.csv")
+    summaries = _summaries(series_path) if series_path.exists() else {}
+    drawn = condition_figure(results, measures, exp.get("title", exp["name"]), folder / table_path.stem,
+                             labels={name: m.title for name, m in c["measures"].items()},
+                             series=list(summaries), windows=c["windows"], summaries=summaries)
+    chain_path = table_path.with_name(f"{table_path.stem}.chain.csv")
+    traces = _traces(chain_path) if chain_path.exists() else None
+    if traces is not None or (exp.get("figure") or {}).get("interaction"):
+        drawn += list(figures(c, results, folder, traces).values())
+    if (exp.get("figure") or {}).get("timeline"):
+        drawn += experiment_timeline(c, results, folder / f"{table_path.stem}_timeline")
     return drawn
 
 
@@ -107,6 +127,14 @@ def _from_table(path: Path) -> Results:
     conditions = list(dict.fromkeys(table["condition"]))
     cohorts = list(dict.fromkeys(table["cohort"])) if "cohort" in table else ["all"]
     rows = table.drop(columns=["cohort"], errors="ignore").to_dict("records")
+    stage_path = path.with_name(f"{path.stem}.stage.csv")
+    if stage_path.exists():  # stage trajectories: each row's series over days
+        by_run = {key: f for key, f in pd.read_csv(stage_path).groupby(["condition", "mouse"], sort=False)}
+        for row in rows:
+            frame = by_run.get((row["condition"], row["mouse"]))
+            if frame is not None:
+                row["_series"] = {s: ("day", f["day"].to_numpy(), f["value"].to_numpy())
+                                  for s, f in frame.groupby("series", sort=False)}
     n_mice = (int(table["mouse"].max()) + 1) // len(cohorts)
     return Results.from_rows(rows, conditions, cohorts, n_mice, attrs={})
 

@@ -138,3 +138,13 @@ def _reference(ax, results, name: str, reference: str | None, band: float, stage
         level = float(np.mean(results.values(reference, name)))
     ax.axhspan(level * (1 - band), level * (1 + band), color="#8fcf8f", alpha=0.35, lw=0, zorder=0.5)
     ax.axhline(level, color="0.4", lw=0.8, ls="--", zorder=1)
+
+
+def experiment_timeline(c: dict, results, stem: Path) -> list[Path]:
+    """The timeline figure of a prepared experiment ``c`` (its ``figure.timeline`` spec) from its results."""
+    from ..stage import condition_stage
+
+    exp = c["experiment"]
+    stages = {name: condition_stage(exp, name) for name, spec in exp["conditions"].items() if "select" not in spec}
+    return timeline_figure(results, {"band": exp["similarity_margin"], **exp["figure"]["timeline"]}, stages,
+                           {name: m.title for name, m in c["measures"].items()}, exp.get("title", exp["name"]), stem)
