@@ -10,6 +10,7 @@ live in its circuit module (``check``).
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import itertools
 import tempfile
@@ -33,7 +34,7 @@ from .predictions import BASES, KINDS
 from .stage import condition_stage
 
 TOP_LEVEL = {"cells", "receptors", "opsins", "hemodynamics", "astrocytes", "circuit", "sim", "experiment", "seed", "n_mice", "mice", "stats", "figure",
-             "replicates", "robustness"}
+             "replicates", "robustness", "nwb"}
 SECTION_KEYS = {
     "sim": {"device", "dt", "duration", "transient", "scale", "n_jobs", "build_cache", "max_rate", "rate_bin"},
     "mice": {"jitter_sd", "noise"},
@@ -202,6 +203,7 @@ def _check(c: dict, module) -> dict:
         raise ConfigError(f"mice.noise={c['mice'].get('noise')!r} is not one of fresh, frozen")
     _int(c, "replicates", c.get("replicates", 1), 1)
     _int(c, "stats.n_boot", c["stats"]["n_boot"], 100)
+    _nwb(c)
 
     declared = dict(UNITS)
     declared.update({f"circuit.{k}": u for k, u in getattr(module, "UNITS", {}).items()})
@@ -240,6 +242,15 @@ def _check(c: dict, module) -> dict:
     _check_circuit(c, circuit)
     _check_experiment(c, exp, circuit, module)
     return c
+
+
+def _nwb(c: dict) -> None:
+    """``nwb``: a bool; true needs the optional pynwb (circuitsim.nwb), found here without importing it."""
+    c["nwb"] = c.get("nwb", False)
+    if not isinstance(c["nwb"], bool):
+        raise ConfigError(f"nwb={c['nwb']!r} must be true or false")
+    if c["nwb"] and importlib.util.find_spec("pynwb") is None:
+        raise ConfigError("nwb=true needs pynwb: pip install 'circuitsim[nwb]'")
 
 
 def _world(c: dict) -> None:

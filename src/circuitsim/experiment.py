@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import interventions, readouts, simulate
+from . import interventions, nwb, readouts, simulate
 from .circuits import module as circuit_module
 from .config import ConfigError
 from .parts.network import check_bounds
@@ -43,7 +43,8 @@ class BlowUp(RuntimeError):
 
 
 def run(cfg: dict, workdir: Path, attrs: dict) -> Results:
-    """Simulate every simulated condition for ``cfg['n_mice']`` mice per cohort and derive the selected ones."""
+    """Simulate every simulated condition for ``cfg['n_mice']`` mice per cohort and derive the selected ones; with
+    ``cfg['nwb']`` the simulated runs are also written to ``workdir`` as NWB (:mod:`circuitsim.nwb`)."""
     exp = cfg["experiment"]
     started = time.perf_counter()
     windows = cfg["windows"]
@@ -67,6 +68,8 @@ def run(cfg: dict, workdir: Path, attrs: dict) -> Results:
     n_mice = int(cfg["n_mice"])
     rows = [dict(condition=s.condition, mouse=s.mouse, cohort=s.cohort, animal=_animal(cfg, s), seed=s.seed,
                  **measure(cfg, s, o, facts, windows)) for s, o in zip(specs, outputs)]
+    if cfg["nwb"]:  # the simulated runs' spike trains and population rates (one file per call: circuitsim.nwb)
+        nwb.write(nwb.path(workdir, cfg), cfg, list(zip(rows, outputs)), attrs.get("config", ""))
     rows = _select(exp["conditions"], rows)
     return Results.from_rows(rows, list(exp["conditions"]), list(exp["cohorts"]), n_mice, attrs)
 

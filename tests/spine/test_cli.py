@@ -38,6 +38,7 @@ def test_outputs_contract(tmp_path):
         assert "experiment" in ds.attrs["config"] and "brian2" in ds.attrs["versions"]
     assert (out / "grik4_rescue.png").stat().st_size > 0 and (out / "grik4_rescue.svg").stat().st_size > 0
     assert (out / "COMPLETE").exists()
+    assert not list(out.glob("*.nwb"))  # NWB only with nwb=true (tests/spine/test_nwb.py)
 
 
 def test_same_seed_same_results_other_seed_other_mice(tmp_path):
