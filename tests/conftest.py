@@ -62,12 +62,9 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: int = 600):
 
 def prepared(name: str, overrides: list[str] = ()) -> dict:
     """The checked config of experiment ``name`` with ``overrides``, as the command line prepares it."""
-    from hydra import compose, initialize_config_module
+    from circuitsim.config import prepare_experiment
 
-    from circuitsim.config import prepare
-
-    with initialize_config_module(version_base="1.3", config_module="circuitsim.configs"):
-        return prepare(compose("config", overrides=[f"experiment={name}", *overrides]))
+    return prepare_experiment(name, list(overrides))
 
 
 def prediction_params(experiments, basis: str, small_network_misses: dict) -> list:

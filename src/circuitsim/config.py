@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import itertools
+import re
 import tempfile
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from .parts.signals import unit_of
 from .parts.units import UnitError, parse_tree, quantity
 from .readouts.bold import UNITS as BOLD_UNITS
 from .parts.astrocytes import UNITS as ASTROCYTE_UNITS
-from .predictions import BASES, KINDS
+from .predictions import BASES, EXTENSION, KINDS
 from .stage import condition_stage
 
 TOP_LEVEL = {"cells", "receptors", "opsins", "hemodynamics", "astrocytes", "circuit", "sim", "experiment", "seed", "n_mice", "mice", "stats", "figure",
@@ -40,8 +41,8 @@ SECTION_KEYS = {
     "mice": {"jitter_sd", "noise"},
     "stats": {"n_boot"},
     "robustness": {"world", "jitter"},
-    "experiment": {"name", "title", "circuit", "design", "cohorts", "conditions", "protocol", "stage", "epochs",
-                   "predictions", "similarity_margin", "figure"},
+    "experiment": {"name", "title", "circuit", "seed_sheet", "design", "cohorts", "conditions", "protocol", "stage",
+                   "epochs", "predictions", "similarity_margin", "figure"},
 }
 RUN_FLAGS = {"-m", "--multirun"}
 DEVICES = ("cpp_standalone", "runtime")
@@ -99,6 +100,22 @@ def prepare(cfg: DictConfig) -> dict:
         raise ConfigError(str(exc)) from None
     except KeyError as exc:
         raise ConfigError(f"missing config key {exc}") from None
+
+
+def experiment_names() -> list[str]:
+    """Every experiment the package defines (``configs/experiment/<name>.yaml``), in name order."""
+    from importlib.resources import files
+
+    folder = files("circuitsim.configs") / "experiment"
+    return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def prepare_experiment(name: str, overrides: list[str] = ()) -> dict:
+    """The checked config of experiment ``name`` with ``overrides``, as the command line prepares it."""
+    from hydra import compose, initialize_config_module
+
+    with initialize_config_module(version_base="1.3", config_module="circuitsim.configs"):
+        return prepare(compose("config", overrides=[f"experiment={name}", *overrides]))
 
 
 def check_overrides(args: list[str]) -> None:
@@ -433,8 +450,13 @@ def _check_experiment(c: dict, exp: dict, circuit: dict, module) -> None:
         by = (spec.get("select") or {}).get("by")
         if by is not None and by not in measures:
             raise ConfigError(f"experiment.conditions.{name}.select.by={by!r} is not a measure")
+    sheet = exp.get("seed_sheet")
+    if sheet is not None and not (isinstance(sheet, str) and re.fullmatch(r"[A-Za-z0-9_-]+", sheet)):
+        raise ConfigError(f"experiment.seed_sheet={sheet!r} must name a claim sheet in seeds/ by its stem "
+                          "(e.g. 000_grik4)")
     for spec in exp.get("predictions", []):
         pid = spec.get("id", "?")
+        _check_claims(pid, spec.get("claims"), sheet)
         if spec.get("kind") not in KINDS:
             raise ConfigError(f"prediction {pid}: kind={spec.get('kind')!r} is not one of {', '.join(KINDS)}")
         if spec.get("basis") not in BASES:
@@ -479,6 +501,19 @@ def _check_experiment(c: dict, exp: dict, circuit: dict, module) -> None:
         for cond in named:
             if cond not in conditions:
                 raise ConfigError(f"prediction {pid}: condition {cond!r} is not one of {', '.join(conditions)}")
+
+
+def _check_claims(pid: str, claims, sheet) -> None:
+    """A prediction's ``claims``: distinct claim numbers of the seed sheet, or ``extension`` (none: not yet traced;
+    :mod:`circuitsim.claims` requires it of every experiment the package ships)."""
+    if claims is None or claims == EXTENSION:
+        return
+    if not (isinstance(claims, list) and claims and len(set(claims)) == len(claims)
+            and all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in claims)):
+        raise ConfigError(f"prediction {pid}: claims={claims!r} must be a list of distinct claim numbers of the seed "
+                          f"sheet (e.g. [1, 3]) or {EXTENSION!r} (a prediction of the model's own)")
+    if sheet is None:
+        raise ConfigError(f"prediction {pid}: claims={claims} needs experiment.seed_sheet (the sheet they number)")
 
 
 TIMELINE_KEYS = {"arms", "stage", "network", "control", "reference", "band", "shade"}

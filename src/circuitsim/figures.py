@@ -23,14 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from .config import experiment_names
 from .plotting import talk
-
-def experiments() -> list[str]:
-    """Every experiment the package defines, in name order."""
-    from importlib.resources import files
-
-    return sorted(p.name[:-5] for p in (files("circuitsim.configs") / "experiment").iterdir() if p.name.endswith(".yaml"))
-
 
 def simulate(name: str, folder: Path) -> Path:
     """Run ``name`` with its default config (seed 0) in a scratch folder and store its table in ``folder``."""
@@ -49,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", metavar="EXPERIMENT", help="these experiments only")
     parser.add_argument("--folder", type=Path, default=Path("figures"), help="figures folder (default: figures)")
     args = parser.parse_args(argv)
-    known = experiments()
+    known = experiment_names()
     names = args.only or known
     unknown = sorted(set(names) - set(known))
     if unknown:

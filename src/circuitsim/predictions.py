@@ -34,7 +34,9 @@ verdicts on fewer than 10 mice are weak evidence either way; percentile where BC
 Every prediction states its **basis**: ``simulated`` (it emerges from the dynamics) or ``construction`` (it follows
 from how a manipulation or readout is defined: a wiring check). One that is the same measure as another through a
 fixed monotone map names it in ``derived_from`` and is not counted again. A claim the model is known not to
-reproduce carries ``known_miss: <reason>``: it is still checked and reported, as an expected miss.
+reproduce carries ``known_miss: <reason>``: it is still checked and reported, as an expected miss. ``claims`` names
+the numbered claims of the experiment's seed sheet (``experiment.seed_sheet``) the prediction tests, e.g. ``[1, 3]``,
+or is ``extension`` for a prediction of the model's own (:mod:`circuitsim.claims` traces them).
 
 Pairing is automatic: two conditions holding the same virtual animals are compared mouse by mouse. With
 ``each_cohort: true`` the prediction is also checked within every cohort (e.g. each sex) and holds only if it holds
@@ -53,6 +55,7 @@ from scipy import stats
 
 KINDS = ("greater", "less", "differs", "similar", "toward", "trend", "correlates")
 BASES = ("simulated", "construction")
+EXTENSION = "extension"  # ``claims: extension``: a prediction of the model's own, no claim of its seed sheet
 SMALL_N = 10  # below this many mice per group the rank test must agree (see module docstring)
 
 

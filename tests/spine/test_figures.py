@@ -6,6 +6,7 @@ import hashlib
 import shutil
 
 from circuitsim import figures
+from circuitsim.config import experiment_names
 from conftest import REPO
 
 
@@ -26,7 +27,7 @@ def test_figures_redraw_from_stored_tables_identically(tmp_path, capsys):
 
 def test_every_curated_table_belongs_to_an_experiment():
     tables = {p.name[:-4] for p in (REPO / "figures").glob("*.csv") if p.name.count(".") == 1}
-    assert tables and tables <= set(figures.experiments())
+    assert tables and tables <= set(experiment_names())
 
 
 def test_bad_arguments_are_one_line_errors(tmp_path, capsys):
@@ -39,8 +40,8 @@ def test_bad_arguments_are_one_line_errors(tmp_path, capsys):
 def test_stored_stage_trajectories_come_back_for_the_timeline():
     """The timeline of a slow-stage experiment is drawn from ``<name>.stage.csv`` (drawing it takes ~15 s: the
     figures command draws it; here the table is read back)."""
-    from circuitsim.plotting.talk import _from_table
+    from circuitsim.plotting.talk import from_table
 
-    results = _from_table(REPO / "figures" / "isolation_iron.csv")
+    results = from_table(REPO / "figures" / "isolation_iron.csv")
     stage = [s for s in results.series if s.startswith("stage_")]
     assert stage and results.dataset[f"ts_{stage[0]}"].dims[-1] == "day"

@@ -83,7 +83,7 @@ def draw(table_path: Path) -> list[Path]:
     folder = table_path.parent
     c = _prepared(table_path.stem)
     exp = c["experiment"]
-    results = _from_table(table_path)
+    results = from_table(table_path)
     measures = exp.get("figure", {}).get("measures") or results.measures
     series_path = table_path.with_name(f"{table_path.stem}.series.csv")
     summaries = _summaries(series_path) if series_path.exists() else {}
@@ -114,15 +114,13 @@ def _traces(path: Path) -> dict:
 
 def _prepared(name: str) -> dict:
     """The experiment's checked config as it is now (figure title, measures, series, labels, windows)."""
-    from hydra import compose, initialize_config_module
+    from ..config import prepare_experiment
 
-    from ..config import prepare
-
-    with initialize_config_module(version_base="1.3", config_module="circuitsim.configs"):
-        return prepare(compose("config", overrides=[f"experiment={name}"]))
+    return prepare_experiment(name)
 
 
-def _from_table(path: Path) -> Results:
+def from_table(path: Path) -> Results:
+    """The Results stored as ``path`` (an experiment's ``<name>.csv``), as its figures are redrawn from it."""
     table = pd.read_csv(path)
     conditions = list(dict.fromkeys(table["condition"]))
     cohorts = list(dict.fromkeys(table["cohort"])) if "cohort" in table else ["all"]
