@@ -37,9 +37,9 @@ R_INPUT = 0.09  # radius of an input node (afferent fibres are not neurons: not 
 DX, GAP = 1.45, 0.6  # column spacing; free space between stacked nodes (room for their labels)
 MAX_STRETCH = 2.0  # the most a wide layout is spread vertically to fill its panel
 HIGHLIGHT = "#D55E00"  # Okabe-Ito vermillion: the manipulated parts
-LOOP_SIDES = (90, 135, 45, 180, 0, 225, 315, 270)  # degrees: where a self-loop may go, in order of preference
-LABEL_SIDES = (270, 0, 180, 90, 315, 225, 45, 135)  # where a label may go: below first
-LABEL_SPREAD = 35  # degrees either side of its direction a label covers (for placing a self-loop)
+LABEL_SIDES = (270, 0, 180, 90, 315, 225, 45, 135)  # degrees: where a label may go, in order of preference
+LOOP_SIDES = (90, 135, 45, 180, 0, 225, 315, 270)  # where a self-loop may go, in order of preference
+LABEL_SPREAD = (15, 40)  # degrees either side of its direction a label covers, beside / above or below its node
 EXCITATORY, INHIBITORY, MIXED = "0.25", "#0072B2", "0.45"  # edge colours (Okabe-Ito blue for inhibition)
 
 
@@ -268,7 +268,7 @@ def _rows(nodes: list, column: dict, succ: dict, radii: dict, pinned: dict) -> d
 
 def draw(ax, graph: Schematic, fontsize: float = 10) -> None:
     """Draw the schematic on ``ax`` (equal aspect, no axes)."""
-    patches = {}
+    patches, loops = {}, {}
     for name, node in graph.nodes.items():
         (x, y), r = graph.positions[name], graph.radii[name]
         edge = HIGHLIGHT if node.highlighted else "0.3"
@@ -283,27 +283,40 @@ def draw(ax, graph: Schematic, fontsize: float = 10) -> None:
         ax.add_patch(patch)
         patches[name] = patch
         text = node.label if node.kind != "population" else f"{node.label}\n{node.n}"
-        a = _free_side(graph, name, LABEL_SIDES)
+        a, loops[name] = _sides(graph, name)
         dx, dy = np.cos(a), np.sin(a)
         size = fontsize * (1 if node.kind == "population" else 0.85)
         ax.text(x + (r + 0.05) * dx, y + (r + 0.04) * dy, text, fontsize=size,
                 ha="center" if abs(dx) < 0.5 else ("left" if dx > 0 else "right"),
                 va="center" if abs(dy) < 0.5 else ("bottom" if dy > 0 else "top"),
                 color=HIGHLIGHT if node.highlighted else "0.1", zorder=5, linespacing=1.0)
-    pairs = {(e.pre, e.post) for e in graph.edges}
     for e in graph.edges:
         if e.pre == e.post:
-            _loop(ax, graph, e)
+            _loop(ax, graph, e, loops[e.pre])
             continue
-        (x0, y0), (x1, y1) = graph.positions[e.pre], graph.positions[e.post]
-        rad = 0.2 if (e.post, e.pre) in pairs else 0.0
-        if abs(x0 - x1) < 1e-9:  # same column: bow out past the nodes in between
-            between = sum(1 for x, y in graph.positions.values()
-                          if abs(x - x0) < 1e-9 and min(y0, y1) < y < max(y0, y1))
-            rad = (0.35 + 0.2 * between) * (1 if rad else np.sign(y0 - y1))
-        ax.add_patch(FancyArrowPatch((x0, y0), (x1, y1), patchA=patches[e.pre], patchB=patches[e.post],
-                                     connectionstyle=f"arc3,rad={rad}", shrinkA=2, shrinkB=3, zorder=2,
-                                     **edge_style(e)))
+        ax.add_patch(FancyArrowPatch(graph.positions[e.pre], graph.positions[e.post], patchA=patches[e.pre],
+                                     patchB=patches[e.post], connectionstyle=f"arc3,rad={_bend(graph, e)}",
+                                     shrinkA=2, shrinkB=3, zorder=2, **edge_style(e)))
+
+
+def _bend(graph: Schematic, e: Edge) -> float:
+    """Curvature of an edge (matplotlib's arc3 ``rad``): reciprocal edges bow apart; an edge within a column bows
+    out past the nodes in between."""
+    (x0, y0), (x1, y1) = graph.positions[e.pre], graph.positions[e.post]
+    rad = 0.2 if any((o.pre, o.post) == (e.post, e.pre) for o in graph.edges) else 0.0
+    if abs(x0 - x1) < 1e-9:
+        between = sum(1 for x, y in graph.positions.values() if abs(x - x0) < 1e-9 and min(y0, y1) < y < max(y0, y1))
+        rad = (0.35 + 0.2 * between) * (1 if rad else np.sign(y0 - y1))
+    return float(rad)
+
+
+def _departure(graph: Schematic, e: Edge, name: str) -> float:
+    """The angle at which edge ``e`` leaves (or reaches) node ``name``: toward the arc's middle control point."""
+    (x0, y0), (x1, y1) = graph.positions[e.pre], graph.positions[e.post]
+    rad, dx, dy = _bend(graph, e), x1 - x0, y1 - y0
+    cx, cy = (x0 + x1) / 2 + rad * dy, (y0 + y1) / 2 - rad * dx  # as matplotlib's arc3 places it
+    x, y = graph.positions[name]
+    return float(np.arctan2(cy - y, cx - x))
 
 
 def edge_style(e: Edge) -> dict:
@@ -316,26 +329,33 @@ def edge_style(e: Edge) -> dict:
             "linestyle": "--" if not e.connections else "-"}
 
 
-def _free_side(graph: Schematic, name: str, sides) -> float:
-    """Of the directions ``sides`` (degrees, in order of preference), the one farthest from the node's edges (and,
-    for a self-loop, from its label); angle in radians, the first of equals."""
-    x, y = graph.positions[name]
-    angles = [np.arctan2(graph.positions[o][1] - y, graph.positions[o][0] - x) for e in graph.edges
-              for o in ((e.post,) if e.pre == name else (e.pre,) if e.post == name else ()) if o != name]
-    if any(e.pre == e.post == name for e in graph.edges) and sides is LOOP_SIDES:
-        label = _free_side(graph, name, LABEL_SIDES)  # the label chose first: the loop keeps clear of its width
-        angles += [label + np.deg2rad(w) for w in (-LABEL_SPREAD, 0, LABEL_SPREAD)]
+def _sides(graph: Schematic, name: str) -> tuple[float, float | None]:
+    """Directions (radians) of a node's label and self-loop (None without one), chosen together from
+    ``LABEL_SIDES`` and ``LOOP_SIDES`` to keep both as far as possible from the node's edges and from each other,
+    a label counting its width (:func:`_spread`); ties go to the earlier choice in those lists."""
+    edges = [_departure(graph, e, name) for e in graph.edges if name in (e.pre, e.post) and e.pre != e.post]
 
-    def clearance(a):
+    def apart(a, angles):
         return min((abs((a - b + np.pi) % (2 * np.pi) - np.pi) for b in angles), default=np.pi)
 
-    return max(np.deg2rad(sides), key=clearance)
+    labels, loops = np.deg2rad(LABEL_SIDES), np.deg2rad(LOOP_SIDES)
+    if not any(e.pre == e.post == name for e in graph.edges):
+        return float(max(labels, key=lambda a: apart(a, edges) - _spread(a))), None
+    pairs = [(a, b) for a in labels for b in loops]
+    best = max(pairs, key=lambda ab: min(apart(ab[0], edges) - _spread(ab[0]), apart(ab[1], edges),
+                                         apart(ab[1], [ab[0]]) - _spread(ab[0])))
+    return float(best[0]), float(best[1])
 
 
-def _loop(ax, graph: Schematic, e: Edge) -> None:
-    """A self-connection: a small loop on the side of the node freest of other edges."""
+def _spread(a: float) -> float:
+    """Half the angle a label at direction ``a`` covers seen from its node (radians): a label above or below is
+    centred on the node and spreads sideways; one beside it runs away from the node."""
+    return float(np.deg2rad(LABEL_SPREAD[0] + (LABEL_SPREAD[1] - LABEL_SPREAD[0]) * abs(np.sin(a))))
+
+
+def _loop(ax, graph: Schematic, e: Edge, a: float) -> None:
+    """A self-connection: a small loop on the node's side ``a`` (radians)."""
     (x, y), r = graph.positions[e.pre], graph.radii[e.pre]
-    a = _free_side(graph, e.pre, LOOP_SIDES)
     rho = 0.11 + 0.15 * r
     d = r + 0.5 * rho
     centre = np.array([x, y]) + d * np.array([np.cos(a), np.sin(a)])
