@@ -446,6 +446,7 @@ def _check_experiment(c: dict, exp: dict, circuit: dict, module) -> None:
     _check_timeline((exp.get("figure") or {}).get("timeline"), conditions, measures)
     _check_interaction((exp.get("figure") or {}).get("interaction"), conditions, measures)
     _check_chain((exp.get("figure") or {}).get("chain"), windows)
+    _check_summary((exp.get("figure") or {}).get("summary"), conditions, measures, circuit)
     for name, spec in conditions.items():
         by = (spec.get("select") or {}).get("by")
         if by is not None and by not in measures:
@@ -556,6 +557,59 @@ def _check_interaction(spec, conditions: dict, measures: dict) -> None:
     for group, conds in spec["groups"].items():
         if len(conds) != len(spec["levels"]) or set(conds) - set(conditions):
             raise ConfigError(f"{where}.groups.{group}: one known condition per level ({len(spec['levels'])})")
+
+
+SUMMARY_KEYS = {"activity", "behaviour", "conditions", "compare", "highlight", "schematic"}
+SCHEMATIC_KEYS = {"layers", "labels", "links"}
+
+
+def _check_summary(spec, conditions: dict, measures: dict, circuit: dict) -> None:
+    """``experiment.figure.summary`` (plotting.summary): an activity and a behaviour measure, the conditions shown
+    (default: all), pairs of them compared, manipulations or circuit parts highlighted in the schematic and its
+    drawing hints (``schematic``: layers, labels, links). Fills in the defaults."""
+    if not spec:
+        return
+    where = "experiment.figure.summary"
+    if not isinstance(spec, dict) or set(spec) - SUMMARY_KEYS or not {"activity", "behaviour"} <= set(spec):
+        raise ConfigError(f"{where}: needs activity and behaviour (measures) and keys from {sorted(SUMMARY_KEYS)}")
+    for key in ("activity", "behaviour"):
+        if spec[key] not in measures:
+            raise ConfigError(f"{where}.{key}={spec[key]!r} is not a measure")
+    for key, default in (("conditions", list(conditions)), ("compare", []), ("highlight", []), ("schematic", {})):
+        spec[key] = default if spec.get(key) is None else spec[key]
+    shown = spec["conditions"]
+    if not isinstance(shown, list) or not shown or len(set(shown)) < len(shown) or set(shown) - set(conditions):
+        raise ConfigError(f"{where}.conditions={shown!r}: a list of conditions, each once, from "
+                          f"{', '.join(conditions)}")
+    for pair in spec["compare"]:
+        if not isinstance(pair, list) or len(pair) != 2 or pair[0] == pair[1] or set(pair) - set(shown):
+            raise ConfigError(f"{where}.compare: {pair!r} is not a pair [a, b] of two shown conditions "
+                              f"({', '.join(shown)})")
+    library, groups = circuit.get("manipulations") or {}, circuit_groups(circuit)
+    for name in spec["highlight"]:
+        if name not in library and name not in groups and name not in circuit["connections"]:
+            raise ConfigError(f"{where}.highlight: {name!r} is neither a manipulation ({', '.join(sorted(library))}) "
+                              "nor a population, afferent group or connection of the circuit")
+    hints = spec["schematic"] if isinstance(spec["schematic"], dict) else {"": None}  # not a mapping: refused below
+    layers, labels, links = hints.get("layers") or [], hints.get("labels") or {}, hints.get("links") or []
+    if (set(hints) - SCHEMATIC_KEYS or not isinstance(labels, dict) or any(not isinstance(x, list) for x in layers)
+            or any(not isinstance(x, list) or len(x) != 2 for x in links)):
+        raise ConfigError(f"{where}.schematic: keys from {sorted(SCHEMATIC_KEYS)}: layers [[groups], ...], "
+                          "labels {group: text}, links [[from, to], ...]")
+    bad = [n for n in [*(n for x in layers for n in x), *labels, *(n for x in links for n in x)] if n not in groups]
+    if bad:
+        raise ConfigError(f"{where}.schematic: {bad[0]!r} is not a group of the circuit ({', '.join(groups)})")
+
+
+def circuit_groups(circuit: dict) -> list[str]:
+    """The groups a circuit config names, in order: afferent groups, populations, other groups its connections
+    start or end at (made by the circuit module), and groups its manipulations act on (not signals, connections)."""
+    names = [*(circuit.get("afferents") or {}), *circuit["populations"]]
+    names += [spec[k] for spec in circuit["connections"].values() for k in ("pre", "post")]
+    names += [owner for steps in (circuit.get("manipulations") or {}).values() for step in steps
+              for owner, _ in interventions.touched(step)]
+    skip = {interventions.SIGNAL_OWNER, *circuit["connections"]}
+    return [n for n in dict.fromkeys(names) if n not in skip]
 
 
 def _epochs(c: dict, exp: dict, circuit: dict, module) -> dict:

@@ -148,7 +148,7 @@ def _evaluate(spec: dict, table, seed: int, n_boot: int) -> Outcome:
         if small:
             held = held and rank_p < 0.05
         return _outcome(spec, held, effect, lo, hi, _n(a, b, paired),
-                        {"mean_a": np.mean(a), "mean_b": np.mean(b), "hedges_g": _hedges_g(a, b), "at_least": size,
+                        {"mean_a": np.mean(a), "mean_b": np.mean(b), "hedges_g": hedges_g(a, b), "at_least": size,
                          "rank_p": rank_p, "paired": paired, "small_n_rule": small, **_power(a, b, paired)})
     raise ValueError(f"prediction {spec.get('id')}: kind {kind!r} is not one of {', '.join(KINDS)}")
 
@@ -274,7 +274,9 @@ def _boot_pairs_and_group(a, b, target, stat, rng, n_boot):
     return point, float(low), float(high)
 
 
-def _hedges_g(a, b) -> float:
+def hedges_g(a, b) -> float:
+    """Hedges' g of mean(a) - mean(b): over the pooled SD of the two groups, small-sample corrected (Hedges & Olkin
+    1985); the same for paired groups (the predictions report it so); nan when both groups are constant."""
     na, nb = len(a), len(b)
     pooled = np.sqrt(((na - 1) * np.var(a, ddof=1) + (nb - 1) * np.var(b, ddof=1)) / max(na + nb - 2, 1))
     if pooled == 0:

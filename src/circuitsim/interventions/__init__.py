@@ -15,6 +15,7 @@ from .chemogenetic import dreadd
 from .genetic import scale, transduce
 from .optogenetic import fiber
 from .protocol import level, pulses
+from ..parts.signals import OWNER as SIGNAL_OWNER
 
 STEPS = {"scale": scale, "transduce": transduce, "pulses": pulses, "level": level, "dreadd": dreadd, "fiber": fiber}
 
@@ -44,3 +45,19 @@ def apply(values: dict, steps: list[dict], rng, parameters: dict | None = None, 
 def step_units(kind: str) -> dict:
     """Units a step type's arguments must carry (``{}`` when it declares none)."""
     return getattr(STEPS.get(kind), "UNITS", {})
+
+
+def touched(step: dict) -> list[tuple[str, str | None]]:
+    """The run parameters a step names, as (owner, variable) pairs: a ``target`` (``owner.variable``), each variable
+    a ``population`` step sets or scales (``None`` for a control virus, which names the population only), its input
+    ``slot``, and a ``signal`` (owner ``signal``, as the run parameters of signals are named)."""
+    out = []
+    if step.get("target"):
+        owner, _, variable = str(step["target"]).partition(".")
+        out.append((owner, variable or None))
+    if step.get("population"):
+        names = [*(step.get("set") or {}), *(step.get("scale") or {})] + ([step["slot"]] if step.get("slot") else [])
+        out += [(step["population"], v) for v in names] or [(step["population"], None)]
+    if step.get("signal"):
+        out.append((SIGNAL_OWNER, step["signal"]))
+    return out

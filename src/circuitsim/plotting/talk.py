@@ -8,7 +8,8 @@ circuit's readouts). Each figure has a caption in figures/README.md and the tabl
 condition x mouse). The time series an experiment's figure shows (``figure.series``) are stored beside it as
 ``<name>.series.csv`` (series, time dimension, condition, time, mean and SD over mice; at most ``SERIES_POINTS``
 samples per series); an experiment with a chain figure (``figure.chain``) also stores every mouse's time courses as
-``<name>.chain.csv``, and its chain and interaction figures are redrawn with it.
+``<name>.chain.csv``, and its chain and interaction figures are redrawn with it. An experiment with a summary block
+(``figure.summary``) also gets its summary slide, ``<name>_summary`` (:mod:`circuitsim.plotting.summary`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import yaml
 from ..results import Results
 from .chain import chain_traces, figures
 from .conditions import condition_figure, series_summary
+from .summary import summary_figure
 from .timeline import experiment_timeline
 
 
@@ -79,7 +81,7 @@ def redraw(folder: Path) -> list[Path]:
 
 def draw(table_path: Path) -> list[Path]:
     """Every figure of one experiment from its stored table ``<folder>/<experiment>.csv``: the condition figure,
-    its chain / interaction figures and its timeline where it has them."""
+    its chain / interaction figures, its timeline and its summary slide where it has them."""
     folder = table_path.parent
     c = _prepared(table_path.stem)
     exp = c["experiment"]
@@ -96,6 +98,8 @@ def draw(table_path: Path) -> list[Path]:
         drawn += list(figures(c, results, folder, traces).values())
     if (exp.get("figure") or {}).get("timeline"):
         drawn += experiment_timeline(c, results, folder / f"{table_path.stem}_timeline")
+    if (exp.get("figure") or {}).get("summary"):  # the study's summary slide
+        drawn += summary_figure(c, pd.read_csv(table_path), folder / f"{table_path.stem}_summary")
     return drawn
 
 
