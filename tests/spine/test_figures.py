@@ -19,7 +19,7 @@ def test_figures_redraw_from_stored_tables_identically(tmp_path, capsys):
         shutil.copy(REPO / "figures" / name, tmp_path / name)
     assert figures.main(["--only", "grik4_rescue", "--folder", str(tmp_path)]) == 0
     first = _digests(tmp_path)
-    assert set(first) == {"grik4_rescue.svg"}
+    assert set(first) == {"grik4_rescue.svg", "grik4_rescue_summary.svg"}
     assert "0 simulated" in capsys.readouterr().out
     assert figures.main(["--only", "grik4_rescue", "--folder", str(tmp_path)]) == 0
     assert _digests(tmp_path) == first
