@@ -39,12 +39,13 @@ def points(root: Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def overrides(folder: Path) -> dict:
-    """The point's command-line overrides as {key: value} (``experiment=...`` left out: it names the sweep)."""
+def overrides(folder: Path, keep_experiment: bool = False) -> dict:
+    """The point's command-line overrides as {key: value} (``experiment=...`` left out unless asked: it names the
+    sweep)."""
     out = {}
     for item in yaml.safe_load((folder / ".hydra" / "overrides.yaml").read_text()) or []:
         key, _, value = str(item).partition("=")
-        if key.lstrip("+~") != "experiment":
+        if keep_experiment or key.lstrip("+~") != "experiment":
             out[key.lstrip("+~")] = _number(value)
     return out
 
@@ -141,10 +142,7 @@ WORLD = "robustness.world"
 def _experiment(root: Path) -> str:
     for folder in sorted(Path(root).iterdir()):
         if (folder / ".hydra" / "overrides.yaml").exists():
-            for item in yaml.safe_load((folder / ".hydra" / "overrides.yaml").read_text()) or []:
-                key, _, value = str(item).partition("=")
-                if key == "experiment":
-                    return value
+            return str(overrides(folder, keep_experiment=True).get("experiment", Path(root).name))
     return Path(root).name
 
 

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.resources
 import subprocess
 import sys
 
 import pytest
 from hydra import compose, initialize_config_module
 
-from circuitsim.config import ConfigError, prepare
+from circuitsim.config import ConfigError, experiment_names, prepare
 
 from conftest import CONFIGS
-
-
-def experiment_names() -> list[str]:
-    folder = importlib.resources.files("circuitsim.configs").joinpath("experiment")
-    return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
 def composed(*overrides: str):
