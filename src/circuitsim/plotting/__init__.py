@@ -5,6 +5,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
+
+
+def mean_ci(values, axis: int = -1):
+    """Mean over ``axis`` and the half-width of its 95% CI (normal approximation: 1.96 SEM; 0 for one value)."""
+    values = np.asarray(values, dtype=float)
+    mean = values.mean(axis=axis)
+    n = values.shape[axis]
+    half = 1.96 * values.std(axis=axis, ddof=1) / np.sqrt(n) if n > 1 else np.zeros_like(mean)
+    return mean, half
+
 
 def save(fig, stem: Path, metadata: dict | None = None) -> list[Path]:
     """Write ``stem``.png and ``stem``.svg, each under a temporary name renamed into place (never a half-written

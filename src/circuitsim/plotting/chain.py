@@ -20,7 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from . import save  # noqa: E402
+from . import mean_ci, save  # noqa: E402
 
 SMOOTH = 0.25  # s: time courses sampled every 20 ms or finer (binned rates) are shown as a moving average over it
 
@@ -101,8 +101,7 @@ def interaction_figure(results, spec: dict, title: str, stem: Path, label: str |
         if paired:
             for mouse in values.T:
                 ax.plot(x + shift, mouse, color=colour, lw=0.4, alpha=0.3, rasterized=True)
-        mean = values.mean(axis=1)
-        half = 1.96 * values.std(axis=1, ddof=1) / np.sqrt(values.shape[1])
+        mean, half = mean_ci(values, axis=1)
         ax.errorbar(x + shift, mean, yerr=half, color=colour, lw=1.6, marker="o", ms=4, capsize=2, label=group)
     ax.set_xticks(x, levels)
     ax.set_xlim(-0.4, len(levels) - 0.6)

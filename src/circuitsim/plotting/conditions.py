@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from . import save  # noqa: E402
+from . import mean_ci, save  # noqa: E402
 
 def condition_figure(results, measures: list[str], title: str, stem: Path, seed: int = 0,
                      labels: dict | None = None, series: list[str] | None = None,
@@ -56,8 +56,7 @@ def condition_figure(results, measures: list[str], title: str, stem: Path, seed:
                 x = x0 + rng.uniform(-0.18, 0.18, len(y))
                 points.append((x, y))
                 ax.scatter(x, y, s=10, color=colours[k % len(colours)], alpha=0.7, linewidths=0, zorder=2)
-                mean = np.mean(y)
-                half = 1.96 * np.std(y, ddof=1) / np.sqrt(len(y)) if len(y) > 1 else 0.0
+                mean, half = mean_ci(y)
                 ax.errorbar(x0 + 0.32, mean, yerr=half, fmt="o", color="k", ms=3, capsize=2, lw=1, zorder=3)
             if paired and len(points) > 1:  # the same virtual mouse in every condition: join its dots
                 xs, ys = np.array([p[0] for p in points]), np.array([p[1] for p in points])

@@ -29,7 +29,7 @@ from matplotlib.patches import FancyArrowPatch  # noqa: E402
 from matplotlib.transforms import Affine2D, ScaledTranslation  # noqa: E402
 
 from ..predictions import hedges_g  # noqa: E402
-from . import save  # noqa: E402
+from . import mean_ci, save  # noqa: E402
 from .schematic import HIGHLIGHT, edge_style, Edge, schematic  # noqa: E402
 
 SLIDE = (12.8, 7.2)  # inches: a 16:9 slide ...
@@ -121,7 +121,7 @@ def _measure_panel(ax, table: pd.DataFrame, spec: dict, measure: str, info) -> s
         xs[cond, cohort] = pd.Series(x0 + rng.uniform(-JITTER, JITTER, len(y)), index=y.index)
         colour = colours[(spec["conditions"].index(cond) + 1) % len(colours)]  # [0] is black
         ax.scatter(xs[cond, cohort], y, s=28, color=colour, alpha=0.8, linewidths=0, zorder=3)
-        mean, half = _mean_ci(y.to_numpy())
+        mean, half = mean_ci(y.to_numpy())
         ax.errorbar(x0 + 0.3, mean, yerr=half, fmt="o", color="k", ms=6, capsize=4, lw=1.6, zorder=4)
     for (c0, h0, _), (c1, h1, _) in zip(groups, groups[1:]):
         if h0 == h1 and list(values[c0, h0].index) == list(values[c1, h1].index):  # the same mice: join them
@@ -139,11 +139,6 @@ def _measure_panel(ax, table: pd.DataFrame, spec: dict, measure: str, info) -> s
     ax.set_xlim(groups[0][2] - 0.5, groups[-1][2] + 0.6)
     ax.set_ylabel(info.title)
     return ns
-
-
-def _mean_ci(y: np.ndarray) -> tuple[float, float]:
-    """Mean and half-width of its 95% CI (normal approximation: 1.96 SEM)."""
-    return float(np.mean(y)), (1.96 * np.std(y, ddof=1) / np.sqrt(len(y)) if len(y) > 1 else 0.0)
 
 
 def _brackets(ax, compare: list, groups: list, values: dict, unit: str) -> None:
