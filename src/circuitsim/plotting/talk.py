@@ -30,6 +30,7 @@ from .timeline import experiment_timeline
 
 
 SERIES_POINTS = 300
+STAGE_POINTS = 75  # samples per stage trajectory in <name>.stage.csv (a 70-day schedule: one a day)
 TABLE_SUFFIXES = (".series.csv", ".chain.csv", ".stage.csv")  # companions of an experiment's table
 CHAIN_POINTS = 150  # samples per series and mouse in <name>.chain.csv (an 18-s session: every 0.12 s)
 
@@ -54,13 +55,15 @@ def store(results_path: Path, folder: Path) -> Path:
     if frames:
         pd.concat(frames).to_csv(folder / f"{name}.series.csv", index=False, float_format="%.5g")
     stage = [s for s in results.series if results.dataset[f"ts_{s}"].dims[-1] == "day"]
-    if stage:  # the slow stage's trajectories over days, for the timeline figure
-        frame = results.dataset[[f"ts_{s}" for s in stage]].to_dataframe().reset_index()
+    if stage:  # the slow stage's trajectories over days, for the timeline figure (every k-th day of the common grid)
+        days = results.dataset["day"].values
+        step = -(-len(days) // STAGE_POINTS)
+        frame = results.dataset[[f"ts_{s}" for s in stage]].isel(day=slice(0, None, step)).to_dataframe().reset_index()
         frame = frame.melt(id_vars=["condition", "mouse", "day"], value_vars=[f"ts_{s}" for s in stage],
                            var_name="series", value_name="value").dropna(subset=["value"])
         frame["series"] = frame["series"].str[3:]
         frame[["series", "condition", "mouse", "day", "value"]].to_csv(folder / f"{name}.stage.csv", index=False,
-                                                                      float_format="%.6g")
+                                                                      float_format="%.5g")
     chain_spec = (_prepared(name)["experiment"].get("figure") or {}).get("chain")
     if chain_spec:  # every mouse's time courses, for the chain figure
         rows = [pd.DataFrame({"series": series, "condition": cond, "time": t,
