@@ -12,7 +12,7 @@ design); the mean +/- 95% CI (normal approximation, as in the per-condition figu
 pair ``[a, b]`` of ``compare`` a bracket with the difference in means (a - b) and Hedges' g
 (:func:`circuitsim.predictions.hedges_g`). With several cohorts (e.g. the sexes) each condition is shown per
 cohort and pairs are compared within each. A 16:9 slide (1920 x 1080 px PNG) and an SVG that is byte-identical for
-the same inputs (fixed ``svg.hashsalt``, no date).
+the same inputs (the talk style's fixed ``svg.hashsalt``; :func:`~circuitsim.plotting.save` writes no date).
 """
 
 from __future__ import annotations
@@ -34,11 +34,10 @@ from .schematic import HIGHLIGHT, edge_style, Edge, schematic  # noqa: E402
 
 SLIDE = (12.8, 7.2)  # inches: a 16:9 slide ...
 DPI = 150  # ... at 1920 x 1080 px
-SALT = "circuitsim-summary"  # svg.hashsalt: element ids from the content only, so a redraw is byte-identical
 ASPECT = 0.9  # height / width the schematic is stretched toward (panel A is about 1.2; its labels take the rest)
 JITTER = 0.12  # horizontal spread of a group's dots (x units: groups 1 apart), seeded
 RC = {"font.size": 13, "axes.titlesize": 15, "axes.labelsize": 13, "xtick.labelsize": 12, "ytick.labelsize": 12,
-      "svg.hashsalt": SALT, "savefig.dpi": DPI, "savefig.bbox": "standard"}  # slide-sized text over the talk style
+      "savefig.dpi": DPI, "savefig.bbox": "standard"}  # slide-sized text over the talk style
 
 
 def summary_figure(c: dict, table: pd.DataFrame, stem: Path) -> list[Path]:
@@ -69,7 +68,7 @@ def summary_figure(c: dict, table: pd.DataFrame, stem: Path) -> list[Path]:
         _key(fig.add_subplot(grid[1, :]), spec["highlight"], ns.pop() if len(ns) == 1 else None)
         fig.suptitle(exp.get("title", exp["name"]), fontsize=17)
         _freeze_layout(fig)
-        return save(fig, stem, metadata={"Date": None})
+        return save(fig, stem)
 
 
 def _freeze_layout(fig) -> None:
